@@ -1,0 +1,48 @@
+import { randomUUID } from 'node:crypto';
+import { IncomingMessage } from 'node:http';
+import { Params } from 'nestjs-pino';
+import { AppConfig } from '../config/app-config';
+
+/** Paths carry the Kommo webhook secret; logs show the route, never the token. */
+export function redactPath(url: string | undefined): string {
+  return (url ?? '').replace(/(\/webhooks\/kommo\/)[^/?#]+/, '$1***');
+}
+
+/**
+ * JSON logs with a request id on every line; pretty in a terminal. Secrets in headers are
+ * removed, and our own lines mask addresses (see maskEmail).
+ */
+export function loggerOptions(config: AppConfig): Params {
+  const pretty = process.stdout.isTTY && process.env.NODE_ENV !== 'production';
+
+  return {
+    pinoHttp: {
+      level: config.LOG_LEVEL,
+      genReqId: (request: IncomingMessage) => {
+        const given = request.headers['x-request-id'];
+        return typeof given === 'string' && given.length <= 100 ? given : randomUUID();
+      },
+      redact: {
+        paths: [
+          'req.headers.authorization',
+          'req.headers["x-auth-token"]',
+          'req.headers["x-postmark-server-token"]',
+          'req.headers.cookie',
+          'res.headers["set-cookie"]',
+        ],
+        censor: '***',
+      },
+      serializers: {
+        req: (request: { id: unknown; method: string; url: string }) => ({
+          id: request.id,
+          method: request.method,
+          url: redactPath(request.url),
+        }),
+      },
+      customLogLevel: (_request, response, error) =>
+        error || response.statusCode >= 500 ? 'error' : response.statusCode >= 400 ? 'warn' : 'info',
+      autoLogging: { ignore: (request) => request.url === '/health' || request.url === '/metrics' },
+      transport: pretty ? { target: 'pino-pretty', options: { singleLine: true } } : undefined,
+    },
+  };
+}

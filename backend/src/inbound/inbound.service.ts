@@ -1,0 +1,256 @@
+import { createHash } from 'node:crypto';
+import { Injectable, Logger } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
+import { maskEmail } from '../common/crypto';
+import { DatabaseService } from '../database/database.service';
+import { InboundRow } from '../database/schema';
+import { KommoClient } from '../kommo/kommo.client';
+import { KommoWritesService, NOTE_MAX_CHARS } from '../kommo/kommo-writes.service';
+import { MessagesRepository } from '../sending/messages.repository';
+import { noteText } from '../sending/notes';
+import { contactEmails, normalizeEmail } from '../sending/recipient';
+import { ReplyToken } from '../sending/reply-token';
+import {
+  formatSize,
+  headerValue,
+  InboundPayload,
+  isAutoReply,
+  referencedMessageIds,
+  replyText,
+} from './reply-text';
+
+export type MatchedBy = 'token' | 'in_reply_to' | 'references' | 'lead_header' | 'sender';
+
+interface Match {
+  leadId: number;
+  messageId: string | null;
+  by: MatchedBy;
+}
+
+// Closed stages exist in every pipeline: won and lost.
+const CLOSED_STATUSES = new Set([142, 143]);
+// Leave room in the note for the header lines and the attachment list.
+const REPLY_TEXT_LIMIT = NOTE_MAX_CHARS - 2000;
+
+/**
+ * Client replies: stored raw first, then matched to a lead and written as a note. A reply
+ * that matches nothing stays stored as unmatched until someone assigns it.
+ */
+@Injectable()
+export class InboundService {
+  private readonly logger = new Logger(InboundService.name);
+  private readonly replyToken: ReplyToken;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly database: DatabaseService,
+    private readonly messages: MessagesRepository,
+    private readonly kommo: KommoClient,
+    private readonly writes: KommoWritesService,
+  ) {
+    this.replyToken = new ReplyToken(config.APP_SECRET);
+  }
+
+  /** Stores the raw body. Returns null when this Postmark message was seen before. */
+  async store(raw: string): Promise<{ id: number; duplicate: boolean }> {
+    let payload: InboundPayload | undefined;
+    try {
+      payload = JSON.parse(raw) as InboundPayload;
+    } catch {
+      payload = undefined;
+    }
+    const valid = payload && typeof payload === 'object';
+    // Something without Postmark's id still gets stored under a hash of its bytes.
+    const postmarkId =
+      (valid && typeof payload?.MessageID === 'string' && payload.MessageID) ||
+      `sha256:${createHash('sha256').update(raw).digest('hex')}`;
+
+    const inserted = await this.database.db
+      .insertInto('inbound_messages')
+      .values({
+        postmark_message_id: postmarkId,
+        received_at: Date.now(),
+        raw,
+        status: valid ? 'received' : 'invalid',
+        from_email: valid ? (normalizeEmail(payload?.FromFull?.Email ?? payload?.From) ?? null) : null,
+        subject: valid ? (payload?.Subject ?? null) : null,
+        error: valid ? null : 'body is not JSON',
+      })
+      .onConflict((conflict) => conflict.column('postmark_message_id').doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    if (inserted) return { id: Number(inserted.id), duplicate: false };
+
+    const existing = await this.database.db
+      .selectFrom('inbound_messages')
+      .select('id')
+      .where('postmark_message_id', '=', postmarkId)
+      .executeTakeFirstOrThrow();
+
+    return { id: Number(existing.id), duplicate: true };
+  }
+
+  /** Matches and notes one stored reply. Safe to call again: the note is keyed to the reply. */
+  async process(id: number): Promise<InboundRow | undefined> {
+    const row = await this.database.db.selectFrom('inbound_messages').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row || row.status !== 'received') return row;
+
+    const payload = JSON.parse(row.raw) as InboundPayload;
+    let match: Match | null;
+    try {
+      match = await this.correlate(payload);
+    } catch (error) {
+      // Kommo unreachable while looking up the sender: leave it 'received' for the next pass.
+      this.logger.warn(`reply ${row.postmark_message_id}: matching postponed: ${String(error)}`);
+      return row;
+    }
+
+    if (!match) {
+      await this.setStatus(id, { status: 'unmatched', processed_at: Date.now() });
+      this.logger.warn(`reply from ${maskEmail(row.from_email)} matched no lead; kept as unmatched #${id}`);
+      return this.get(id);
+    }
+
+    await this.writeNote(row, payload, match.leadId);
+    await this.setStatus(id, {
+      status: 'matched',
+      lead_id: match.leadId,
+      message_id: match.messageId,
+      matched_by: match.by,
+      processed_at: Date.now(),
+    });
+    this.logger.log(`reply from ${maskEmail(row.from_email)} matched lead ${match.leadId} by ${match.by}`);
+
+    return this.get(id);
+  }
+
+  /** Assigns an unmatched reply to a lead by hand and writes its note. */
+  async assign(id: number, leadId: number): Promise<InboundRow | undefined> {
+    const row = await this.get(id);
+    if (!row || row.status === 'invalid') return undefined;
+
+    await this.writeNote(row, JSON.parse(row.raw) as InboundPayload, leadId);
+    await this.setStatus(id, { status: 'matched', lead_id: leadId, matched_by: 'manual', processed_at: Date.now() });
+
+    return this.get(id);
+  }
+
+  /** Replies stored but not processed (we died, or Kommo was down): picked up by the worker. */
+  async processPending(): Promise<number> {
+    const rows = await this.database.db
+      .selectFrom('inbound_messages')
+      .select('id')
+      .where('status', '=', 'received')
+      .where('received_at', '<', Date.now() - 5_000)
+      .orderBy('id')
+      .limit(50)
+      .execute();
+    for (const row of rows) await this.process(Number(row.id));
+
+    return 0;
+  }
+
+  listUnmatched(limit = 100, afterId = 0) {
+    return this.database.db
+      .selectFrom('inbound_messages')
+      .select(['id', 'postmark_message_id', 'received_at', 'from_email', 'subject', 'status'])
+      .where('status', '=', 'unmatched')
+      .where('id', '>', afterId)
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+  }
+
+  get(id: number): Promise<InboundRow | undefined> {
+    return this.database.db.selectFrom('inbound_messages').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  private async correlate(payload: InboundPayload): Promise<Match | null> {
+    for (const hash of mailboxHashes(payload)) {
+      const messageId = this.replyToken.verify(hash);
+      const message = messageId ? await this.messages.find(messageId) : undefined;
+      if (message) return { leadId: Number(message.lead_id), messageId: message.id, by: 'token' };
+    }
+
+    for (const [header, by] of [
+      ['In-Reply-To', 'in_reply_to'],
+      ['References', 'references'],
+    ] as const) {
+      for (const postmarkId of referencedMessageIds(headerValue(payload, header))) {
+        const message = await this.messages.findByPostmarkId(postmarkId);
+        if (message) return { leadId: Number(message.lead_id), messageId: message.id, by };
+      }
+    }
+
+    const leadHeader = Number(headerValue(payload, 'X-Kommo-Lead-Id'));
+    if (Number.isSafeInteger(leadHeader) && leadHeader > 0) {
+      return { leadId: leadHeader, messageId: null, by: 'lead_header' };
+    }
+
+    const sender = normalizeEmail(payload.FromFull?.Email ?? payload.From);
+    if (!sender) return null;
+    const leadId = await this.leadForSender(sender);
+
+    return leadId ? { leadId, messageId: null, by: 'sender' } : null;
+  }
+
+  /** The lead we last emailed this address from, else the contact's most recently updated open lead. */
+  private async leadForSender(sender: string): Promise<number | null> {
+    const contacts = (await this.kommo.findContacts(sender)).filter((contact) =>
+      contactEmails(contact).some((choice) => choice.email === sender),
+    );
+    if (contacts.length === 0) return null;
+
+    const emailed = await this.messages.lastLeadEmailed(sender);
+    const leadIds = contacts.flatMap((contact) => (contact._embedded?.leads ?? []).map((lead) => lead.id));
+    if (emailed && leadIds.includes(emailed)) return emailed;
+    if (leadIds.length === 0) return emailed ?? null;
+
+    const leads = await this.kommo.getLeadsWithContacts(leadIds);
+    const open = leads
+      .filter((lead) => !CLOSED_STATUSES.has(lead.status_id))
+      .sort((a, b) => b.updated_at - a.updated_at);
+
+    return open[0]?.id ?? emailed ?? null;
+  }
+
+  private async writeNote(row: InboundRow, payload: InboundPayload, leadId: number): Promise<void> {
+    const locale = this.config.NOTES_LOCALE;
+    const fromName = payload.FromFull?.Name || payload.FromName;
+    const fromEmail = payload.FromFull?.Email ?? payload.From ?? '';
+    const from = fromName ? `${fromName} <${fromEmail}>` : fromEmail;
+    const attachments = payload.Attachments ?? [];
+
+    let text = replyText(payload);
+    if (text.length > REPLY_TEXT_LIMIT) {
+      const cut = text.length - REPLY_TEXT_LIMIT;
+      text = `${[...text.slice(0, REPLY_TEXT_LIMIT)].join('')}\n${noteText(locale, 'truncated', { count: cut })}`;
+    }
+    if (!text) text = noteText(locale, 'noText', { count: attachments.length });
+
+    const parts = [
+      noteText(locale, isAutoReply(payload) ? 'autoReply' : 'reply', { from, subject: payload.Subject ?? '' }),
+      text,
+    ];
+    if (attachments.length > 0) {
+      const list = attachments.map((file) => `${file.Name ?? 'file'} (${formatSize(file.ContentLength)})`);
+      parts.push(noteText(locale, 'attachments', { list: list.join(', ') }));
+    }
+
+    await this.writes.addNotes([
+      { leadId, text: parts.join('\n\n'), type: 'common', dedupeKey: `reply:${row.postmark_message_id}` },
+    ]);
+  }
+
+  private async setStatus(id: number, changes: Partial<InboundRow>): Promise<void> {
+    await this.database.db.updateTable('inbound_messages').set(changes).where('id', '=', id).execute();
+  }
+}
+
+function mailboxHashes(payload: InboundPayload): string[] {
+  const hashes = [payload.MailboxHash, ...(payload.ToFull ?? []).map((to) => to.MailboxHash)];
+  const plus = /\+([^@\s>]+)@/.exec(payload.OriginalRecipient ?? '');
+  if (plus) hashes.push(plus[1]);
+
+  return [...new Set(hashes.filter((hash): hash is string => Boolean(hash && hash.trim())))];
+}

@@ -1,0 +1,145 @@
+import { parse as parseQuery } from 'qs';
+
+/** One lead entering a stage, as we take it from a Kommo webhook. */
+export interface StageChange {
+  leadId: number;
+  statusId: number;
+  oldStatusId: number | null;
+  pipelineId: number;
+  /** Kommo's time of the change (seconds); tells a re-entry from a re-delivery. */
+  changedAt: number | null;
+  /** The template a digital-pipeline trigger asks for, if any. */
+  templateAlias?: string;
+}
+
+export interface ParsedKommoWebhook {
+  subdomain: string | null;
+  accountId: number | null;
+  changes: StageChange[];
+  /** Entries we could not use, with the reason, for the stored record. */
+  skipped: string[];
+}
+
+export class KommoWebhookFormatError extends Error {}
+
+type Tree = Record<string, unknown>;
+
+// Kommo nests custom fields up to 7 levels deep and a mass move carries thousands of keys.
+const QS_OPTIONS = { depth: 12, parameterLimit: 200_000, arrayLimit: 10_000 };
+
+/**
+ * Turns a Kommo account webhook (status_lead) or a digital-pipeline trigger into stage
+ * changes. Accepts the form-encoded body Kommo sends and the JSON its docs show.
+ */
+export function parseKommoWebhook(body: string, contentType: string | undefined): ParsedKommoWebhook {
+  const tree = decode(body, contentType ?? '');
+  const account = asTree(tree.account);
+  const result: ParsedKommoWebhook = {
+    subdomain: text(account?.subdomain) ?? text(tree.subdomain),
+    accountId: int(account?.id) ?? int(tree.account_id),
+    changes: [],
+    skipped: [],
+  };
+
+  const leads = asTree(tree.leads);
+  const statusItems = leads ? listOf(leads.status) : [];
+  statusItems.forEach((item, index) => {
+    const change = toStageChange(asTree(item));
+    if (typeof change === 'string') result.skipped.push(`leads[status][${index}]: ${change}`);
+    else result.changes.push(change);
+  });
+
+  const event = asTree(tree.event);
+  if (event) {
+    const change = fromTrigger(event, tree);
+    if (typeof change === 'string') result.skipped.push(`event: ${change}`);
+    else result.changes.push(change);
+  }
+
+  if (statusItems.length === 0 && !event) {
+    throw new KommoWebhookFormatError('no leads[status] and no event: not a stage-change webhook');
+  }
+
+  return result;
+}
+
+function decode(body: string, contentType: string): Tree {
+  const trimmed = body.trim();
+  if (trimmed === '') throw new KommoWebhookFormatError('empty body');
+
+  if (contentType.includes('json') || trimmed.startsWith('{')) {
+    try {
+      const parsed = JSON.parse(trimmed) as unknown;
+      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Tree;
+    } catch {
+      throw new KommoWebhookFormatError('body is not valid JSON');
+    }
+    throw new KommoWebhookFormatError('JSON body is not an object');
+  }
+
+  return parseQuery(trimmed, QS_OPTIONS) as Tree;
+}
+
+function toStageChange(item: Tree | undefined): StageChange | string {
+  if (!item) return 'not an object';
+
+  const leadId = int(item.id);
+  const statusId = int(item.status_id);
+  const pipelineId = int(item.pipeline_id);
+  if (!leadId || statusId === null || pipelineId === null) {
+    return 'id, status_id and pipeline_id must be integers';
+  }
+  const oldStatusId = int(item.old_status_id);
+  if (oldStatusId === statusId) return `lead ${leadId} did not change stage`;
+
+  return {
+    leadId,
+    statusId,
+    oldStatusId,
+    pipelineId,
+    changedAt: int(item.last_modified) ?? int(item.updated_at),
+  };
+}
+
+function fromTrigger(event: Tree, tree: Tree): StageChange | string {
+  const data = asTree(event.data);
+  const leadId = int(data?.id);
+  const statusId = int(data?.status_id);
+  const pipelineId = int(data?.pipeline_id);
+  if (!leadId || statusId === null || pipelineId === null) {
+    return 'event[data] must carry id, status_id and pipeline_id';
+  }
+  const settings = asTree(asTree(asTree(asTree(tree.action)?.settings)?.widget)?.settings);
+
+  return {
+    leadId,
+    statusId,
+    oldStatusId: null,
+    pipelineId,
+    changedAt: int(event.time),
+    templateAlias: text(settings?.template) ?? undefined,
+  };
+}
+
+function asTree(value: unknown): Tree | undefined {
+  return value && typeof value === 'object' ? (value as Tree) : undefined;
+}
+
+/** qs gives an array for small indexes and an object for large ones; take both. */
+function listOf(value: unknown): unknown[] {
+  if (Array.isArray(value)) return value;
+  if (value && typeof value === 'object') return Object.values(value);
+
+  return [];
+}
+
+function int(value: unknown): number | null {
+  if (typeof value === 'number' && Number.isSafeInteger(value)) return value;
+  if (typeof value === 'string' && /^\d{1,15}$/.test(value.trim())) return Number(value.trim());
+
+  return null;
+}
+
+function text(value: unknown): string | null {
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : null;
+}

@@ -1,0 +1,145 @@
+import { Injectable } from '@nestjs/common';
+import { monotonicFactory } from 'ulid';
+import { claimDue } from '../database/claim';
+import { DatabaseService } from '../database/database.service';
+import { MessageRow, MessageUpdate } from '../database/schema';
+import { MessageStatus, STATUS_RANK } from '@kp/shared';
+
+const ulid = monotonicFactory();
+
+export interface NewOutgoing {
+  account: string;
+  leadId: number;
+  ruleId: number | null;
+  templateAlias: string;
+  source: 'stage' | 'widget' | 'admin';
+  dedupeKey: string;
+  recipient?: string | null;
+}
+
+/** The outbox: one row per email we intend to send, and later its fate. */
+@Injectable()
+export class MessagesRepository {
+  constructor(private readonly database: DatabaseService) {}
+
+  private get db() {
+    return this.database.db;
+  }
+
+  newId(): string {
+    return `m_${ulid()}`;
+  }
+
+  /**
+   * Queues messages; a dedupe key seen before is skipped, which is what makes a re-delivered
+   * webhook harmless. Returns the rows that were new.
+   */
+  async enqueue(items: NewOutgoing[], db = this.db): Promise<string[]> {
+    if (items.length === 0) return [];
+
+    const now = Date.now();
+    const rows = items.map((item) => ({
+      id: this.newId(),
+      account: item.account,
+      lead_id: item.leadId,
+      rule_id: item.ruleId,
+      template_alias: item.templateAlias,
+      source: item.source,
+      dedupe_key: item.dedupeKey,
+      status: 'queued',
+      recipient: item.recipient ?? null,
+      attempts: 0,
+      next_attempt_at: now,
+      created_at: now,
+      updated_at: now,
+    }));
+    const inserted: string[] = [];
+    // Chunks keep us under SQLite's bound-parameter limit for mass moves.
+    for (let start = 0; start < rows.length; start += 200) {
+      const result = await db
+        .insertInto('messages')
+        .values(rows.slice(start, start + 200))
+        .onConflict((conflict) => conflict.column('dedupe_key').doNothing())
+        .returning('id')
+        .execute();
+      inserted.push(...result.map((row) => row.id));
+    }
+
+    return inserted;
+  }
+
+  claim(owner: string, limit: number, leaseMs: number): Promise<MessageRow[]> {
+    return claimDue(this.db, this.database.isPostgres, 'messages', ['queued', 'sending'], {
+      owner,
+      limit,
+      leaseMs,
+    }) as unknown as Promise<MessageRow[]>;
+  }
+
+  async update(id: string, changes: MessageUpdate, db = this.db): Promise<void> {
+    await db
+      .updateTable('messages')
+      .set({ ...changes, updated_at: Date.now() })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async updateMany(ids: string[], changes: MessageUpdate, db = this.db): Promise<void> {
+    for (let start = 0; start < ids.length; start += 500) {
+      await db
+        .updateTable('messages')
+        .set({ ...changes, updated_at: Date.now() })
+        .where('id', 'in', ids.slice(start, start + 500))
+        .execute();
+    }
+  }
+
+  /** Moves a message forward only: a late Delivery never undoes an Open or a Bounce. */
+  async advance(id: string, status: MessageStatus, db = this.db): Promise<boolean> {
+    const row = await db.selectFrom('messages').select('status').where('id', '=', id).executeTakeFirst();
+    if (!row || STATUS_RANK[row.status as MessageStatus] >= STATUS_RANK[status]) return false;
+    await this.update(id, { status }, db);
+
+    return true;
+  }
+
+  find(id: string): Promise<MessageRow | undefined> {
+    return this.db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  findByDedupeKey(key: string): Promise<MessageRow | undefined> {
+    return this.db.selectFrom('messages').selectAll().where('dedupe_key', '=', key).executeTakeFirst();
+  }
+
+  findByPostmarkId(postmarkId: string): Promise<MessageRow | undefined> {
+    return this.db
+      .selectFrom('messages')
+      .selectAll()
+      .where('postmark_message_id', '=', postmarkId)
+      .executeTakeFirst();
+  }
+
+  /** The lead we last emailed at this address, for replies that carry nothing else. */
+  async lastLeadEmailed(email: string): Promise<number | undefined> {
+    const row = await this.db
+      .selectFrom('messages')
+      .select('lead_id')
+      .where('recipient', '=', email)
+      .where('postmark_message_id', 'is not', null)
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+
+    return row ? Number(row.lead_id) : undefined;
+  }
+
+  listForLead(leadId: number, limit = 50): Promise<MessageRow[]> {
+    return this.db
+      .selectFrom('messages')
+      .selectAll()
+      .where('lead_id', '=', leadId)
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute();
+  }
+}

@@ -1,0 +1,51 @@
+import { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import express from 'express';
+import { Logger } from 'nestjs-pino';
+import { AppConfig } from './config/app-config';
+import { ApiErrorFilter } from './common/api-error.filter';
+
+/**
+ * Everything main.ts and the tests both need: per-route body limits (Kommo mass moves,
+ * 35 MB inbound attachments), the error shape, CORS for the widget and the API docs.
+ */
+export function configureApp(app: INestApplication): void {
+  const config = app.get(AppConfig);
+  app.useLogger(app.get(Logger));
+  app.enableShutdownHooks();
+
+  const server = app.getHttpAdapter().getInstance() as express.Express;
+  server.disable('x-powered-by');
+  server.set('trust proxy', true);
+  // Raw text on the webhook routes: we parse them ourselves and keep the bytes.
+  const text = (limit: string) => express.text({ type: () => true, limit });
+  app.use('/webhooks/kommo', text('20mb'));
+  app.use('/webhooks/postmark/inbound', text('60mb'));
+  app.use('/webhooks/postmark/events', text('2mb'));
+  app.use(express.json({ limit: '1mb' }));
+
+  const origins = [
+    `https://${config.KOMMO_SUBDOMAIN}.kommo.com`,
+    ...(config.WIDGET_ALLOWED_ORIGINS ?? '').split(',').map((origin) => origin.trim()).filter(Boolean),
+  ];
+  app.enableCors({
+    origin: (origin: string | undefined, callback: (error: Error | null, allow?: string | boolean) => void) => callback(null, !origin || origins.includes(origin) ? origin || false : false),
+    allowedHeaders: ['Content-Type', 'X-Auth-Token', 'Authorization'],
+    methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    maxAge: 600,
+  });
+
+  app.useGlobalFilters(new ApiErrorFilter());
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Kommo × Postmark')
+      .setDescription('Admin API, widget API and health of the Kommo × Postmark service')
+      .setVersion('1.0')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'ADMIN_API_KEY' }, 'admin')
+      .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Auth-Token' }, 'kommo-widget')
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
+}
