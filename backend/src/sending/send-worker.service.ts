@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { DatabaseService } from '../database/database.service';
 import { MetricsService } from '../health/metrics.service';
@@ -20,7 +20,7 @@ export type WorkerHook = (owner: string) => Promise<number>;
  * queued notes and tags. Webhooks kick it so work starts at once; a timer covers the rest.
  */
 @Injectable()
-export class SendWorker implements OnApplicationBootstrap, OnApplicationShutdown {
+export class SendWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(SendWorker.name);
   readonly owner = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   private timer?: NodeJS.Timeout;
@@ -69,7 +69,7 @@ export class SendWorker implements OnApplicationBootstrap, OnApplicationShutdown
     }
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
     clearTimeout(this.timer);
     // Finish the batch in flight; rows not reached keep their lease and come back after it.

@@ -1,0 +1,41 @@
+import { KommoSimulator } from './kommo/kommo.simulator';
+import { PostmarkSimulator } from './postmark/postmark.simulator';
+
+/**
+ * Starts both simulators for the demo or for poking at by hand:
+ * KOMMO_SIM_PORT (default 8101) and POSTMARK_SIM_PORT (default 8102), on 127.0.0.1 only.
+ */
+async function main(): Promise<void> {
+  const kommo = new KommoSimulator();
+  const postmark = new PostmarkSimulator();
+
+  const kommoUrl = await kommo.start(portFromEnv('KOMMO_SIM_PORT', 8101));
+  const postmarkUrl = await postmark.start(portFromEnv('POSTMARK_SIM_PORT', 8102));
+
+  console.log(`Kommo simulator     ${kommoUrl}  Authorization: Bearer kommo-test-token`);
+  console.log(`Postmark simulator  ${postmarkUrl}  X-Postmark-Server-Token: postmark-test-token`);
+  console.log('Ctrl-C stops both.');
+
+  const shutdown = async () => {
+    await Promise.all([kommo.stop(), postmark.stop()]);
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown());
+  process.once('SIGTERM', () => void shutdown());
+}
+
+function portFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  const port = raw === undefined || raw === '' ? fallback : Number(raw);
+
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new Error(`${name} must be a port number (0-65535), got '${raw}'`);
+  }
+
+  return port;
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});
