@@ -11,6 +11,7 @@ import { KommoAuthService } from './kommo/kommo-auth.service';
 import { KommoClient } from './kommo/kommo.client';
 import { KommoWebhookController } from './kommo/kommo-webhook.controller';
 import { KommoWritesService } from './kommo/kommo-writes.service';
+import { LeadModelService } from './sending/lead-model.service';
 import { loggerOptions } from './common/logging';
 import { PostmarkClient } from './postmark/postmark.client';
 import { MessagesRepository } from './sending/messages.repository';
@@ -43,6 +44,7 @@ import { WorkerHooksService } from './sending/worker-hooks.service';
     PostmarkClient,
     StageRulesService,
     MessagesRepository,
+    LeadModelService,
     StageIntakeService,
     SendBatchService,
     SendWorker,
@@ -59,6 +61,7 @@ import { WorkerHooksService } from './sending/worker-hooks.service';
     PostmarkClient,
     StageRulesService,
     MessagesRepository,
+    LeadModelService,
     SendWorker,
     InboundService,
     TrackingService,

@@ -51,3 +51,14 @@ export function maskEmail(email: string | null | undefined): string {
 
   return `${email[0]}***${email.slice(at)}`;
 }
+
+// An address inside free text (a Postmark error message, a query string), '@' possibly encoded.
+const EMAIL_IN_TEXT = /([^\s@<>"'(),;:=&?/[\]]+)(@|%40)([A-Za-z0-9.-]+\.[A-Za-z]{2,})/g;
+
+/** Masks every address in a text the way maskEmail does; already masked ones stay as they are. */
+export function maskEmailsIn(text: string): string {
+  return text.replace(
+    EMAIL_IN_TEXT,
+    (_, local: string, at: string, domain: string) => `${local[0]}***${at}${domain}`,
+  );
+}

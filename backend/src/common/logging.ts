@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { IncomingMessage } from 'node:http';
 import { Params } from 'nestjs-pino';
 import { AppConfig } from '../config/app-config';
+import { maskEmailsIn } from './crypto';
 
 /** Paths carry the Kommo webhook secret; logs show the route, never the token. */
 export function redactPath(url: string | undefined): string {
@@ -36,8 +37,16 @@ export function loggerOptions(config: AppConfig): Params {
         req: (request: { id: unknown; method: string; url: string }) => ({
           id: request.id,
           method: request.method,
-          url: redactPath(request.url),
+          url: maskEmailsIn(redactPath(request.url)),
         }),
+      },
+      // Last line of defence: an address quoted inside a message (say, a Postmark error) is masked too.
+      hooks: {
+        logMethod(args, method) {
+          const masked = args.map((arg) => (typeof arg === 'string' ? maskEmailsIn(arg) : arg));
+
+          return method.apply(this, masked as Parameters<typeof method>);
+        },
       },
       customLogLevel: (_request, response, error) =>
         error || response.statusCode >= 500 ? 'error' : response.statusCode >= 400 ? 'warn' : 'info',

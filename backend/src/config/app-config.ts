@@ -118,6 +118,10 @@ export class AppConfig {
   @IsOptional() @Transform(toInt) @IsInt() @Min(10)
   RETRY_BASE_MS = 2000;
 
+  /** How long claimed rows stay reserved. Renewed while a batch runs; bounds crash recovery. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1000)
+  WORKER_LEASE_MS = 120_000;
+
   @IsOptional() @Transform(toInt) @IsInt() @Min(100)
   KOMMO_TIMEOUT_MS = 20_000;
 
@@ -145,6 +149,14 @@ export class AppConfig {
   @IsOptional() @IsString()
   WIDGET_ALLOWED_ORIGINS?: string;
 
+  /** The `aud` Kommo puts in the widget's X-Auth-Token; see widgetTokenAudience. */
+  @IsOptional() @IsUrl(URL_OPTIONS)
+  WIDGET_TOKEN_AUDIENCE?: string;
+
+  /** When set, widget tokens must also carry this account_id. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1)
+  KOMMO_ACCOUNT_ID?: number;
+
   @IsOptional() @IsString()
   LOG_LEVEL = 'info';
 
@@ -154,6 +166,17 @@ export class AppConfig {
 
   get usesOAuth(): boolean {
     return !this.KOMMO_LONG_LIVED_TOKEN;
+  }
+
+  /**
+   * The audience widget tokens must name: WIDGET_TOKEN_AUDIENCE, else the origin of
+   * KOMMO_REDIRECT_URI (what Kommo signs into `aud`). Null when neither is set: a setup with
+   * a long-lived token and no redirect URI has no audience to check.
+   */
+  get widgetTokenAudience(): string | null {
+    if (this.WIDGET_TOKEN_AUDIENCE) return this.WIDGET_TOKEN_AUDIENCE.replace(/\/+$/, '');
+
+    return this.KOMMO_REDIRECT_URI ? new URL(this.KOMMO_REDIRECT_URI).origin : null;
   }
 }
 
@@ -179,6 +202,8 @@ const CONFIG_KEYS = Object.getOwnPropertyNames(new AppConfig()).concat([
   'ADMIN_API_KEY',
   'APP_SECRET',
   'WIDGET_ALLOWED_ORIGINS',
+  'WIDGET_TOKEN_AUDIENCE',
+  'KOMMO_ACCOUNT_ID',
 ]).filter((key) => key !== 'STAGE_RULES');
 
 function describeErrors(errors: ValidationError[]): string[] {

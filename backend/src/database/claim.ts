@@ -32,5 +32,18 @@ export async function claimDue<T extends QueueTable>(
      )
      returning *`.execute(db);
 
-  return rows.rows.sort((a, b) => String(a.id).localeCompare(String(b.id), 'en', { numeric: true }));
+  return rows.rows.sort((a, b) => compareIds(a.id, b.id));
+}
+
+/**
+ * Queue order: serial ids by value, message ids (ULIDs) by character code, which is their
+ * creation order. A locale "numeric" collation would read digit runs inside a ULID as numbers
+ * and shuffle messages created in the same millisecond.
+ */
+function compareIds(a: unknown, b: unknown): number {
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  const left = String(a);
+  const right = String(b);
+
+  return left < right ? -1 : left > right ? 1 : 0;
 }

@@ -13,6 +13,7 @@ import { ReplyToken } from '../sending/reply-token';
 import {
   formatSize,
   headerValue,
+  InboundAttachment,
   InboundPayload,
   isAutoReply,
   referencedMessageIds,
@@ -51,7 +52,7 @@ export class InboundService {
     this.replyToken = new ReplyToken(config.APP_SECRET);
   }
 
-  /** Stores the raw body. Returns null when this Postmark message was seen before. */
+  /** Stores the raw body; `duplicate` when this Postmark message was stored before. */
   async store(raw: string): Promise<{ id: number; duplicate: boolean }> {
     let payload: InboundPayload | undefined;
     try {
@@ -65,15 +66,20 @@ export class InboundService {
       (valid && typeof payload?.MessageID === 'string' && payload.MessageID) ||
       `sha256:${createHash('sha256').update(raw).digest('hex')}`;
 
+    const fromEmail = valid ? normalizeEmail(payload?.FromFull?.Email ?? payload?.From) : null;
+    const subject = valid && typeof payload?.Subject === 'string' ? payload.Subject : null;
+
+    // Valid JSON cannot carry a raw U+0000, only `\u0000` escapes: the raw text is safe as
+    // it is, while the fields taken out of it, and bytes that are not JSON, are not.
     const inserted = await this.database.db
       .insertInto('inbound_messages')
       .values({
-        postmark_message_id: postmarkId,
+        postmark_message_id: withoutNul(postmarkId),
         received_at: Date.now(),
-        raw,
+        raw: valid ? raw : withoutNul(raw),
         status: valid ? 'received' : 'invalid',
-        from_email: valid ? (normalizeEmail(payload?.FromFull?.Email ?? payload?.From) ?? null) : null,
-        subject: valid ? (payload?.Subject ?? null) : null,
+        from_email: fromEmail ? withoutNul(fromEmail) : null,
+        subject: subject === null ? null : withoutNul(subject),
         error: valid ? null : 'body is not JSON',
       })
       .onConflict((conflict) => conflict.column('postmark_message_id').doNothing())
@@ -84,7 +90,7 @@ export class InboundService {
     const existing = await this.database.db
       .selectFrom('inbound_messages')
       .select('id')
-      .where('postmark_message_id', '=', postmarkId)
+      .where('postmark_message_id', '=', withoutNul(postmarkId))
       .executeTakeFirstOrThrow();
 
     return { id: Number(existing.id), duplicate: true };
@@ -217,14 +223,17 @@ export class InboundService {
   private async writeNote(row: InboundRow, payload: InboundPayload, leadId: number): Promise<void> {
     const locale = this.config.NOTES_LOCALE;
     const fromName = payload.FromFull?.Name || payload.FromName;
-    const fromEmail = payload.FromFull?.Email ?? payload.From ?? '';
+    const fromEmail = (payload.FromFull?.Email ?? payload.From ?? '').trim();
     const from = fromName ? `${fromName} <${fromEmail}>` : fromEmail;
     const attachments = payload.Attachments ?? [];
 
     let text = replyText(payload);
     if (text.length > REPLY_TEXT_LIMIT) {
-      const cut = text.length - REPLY_TEXT_LIMIT;
-      text = `${[...text.slice(0, REPLY_TEXT_LIMIT)].join('')}\n${noteText(locale, 'truncated', { count: cut })}`;
+      // Cut between code points: an emoji is kept whole or left out, never halved.
+      const high = /[\uD800-\uDBFF]/.test(text[REPLY_TEXT_LIMIT - 1]);
+      const end = high ? REPLY_TEXT_LIMIT - 1 : REPLY_TEXT_LIMIT;
+      const marker = noteText(locale, 'truncated', { count: [...text.slice(end)].length });
+      text = `${text.slice(0, end)}\n${marker}`;
     }
     if (!text) text = noteText(locale, 'noText', { count: attachments.length });
 
@@ -233,18 +242,38 @@ export class InboundService {
       text,
     ];
     if (attachments.length > 0) {
-      const list = attachments.map((file) => `${file.Name ?? 'file'} (${formatSize(file.ContentLength)})`);
+      const list = attachments.map((file) => `${file.Name ?? 'file'} (${formatSize(sizeOf(file))})`);
       parts.push(noteText(locale, 'attachments', { list: list.join(', ') }));
     }
 
+    // Keyed to reply and lead: a retry writes nothing new, assigning it elsewhere notes it there.
     await this.writes.addNotes([
-      { leadId, text: parts.join('\n\n'), type: 'common', dedupeKey: `reply:${row.postmark_message_id}` },
+      {
+        leadId,
+        text: parts.join('\n\n'),
+        type: 'common',
+        dedupeKey: `reply:${row.postmark_message_id}:${leadId}`,
+      },
     ]);
   }
 
   private async setStatus(id: number, changes: Partial<InboundRow>): Promise<void> {
     await this.database.db.updateTable('inbound_messages').set(changes).where('id', '=', id).execute();
   }
+}
+
+/** Postmark's ContentLength, else what the base64 content decodes to. */
+function sizeOf(file: InboundAttachment): number {
+  if (typeof file.ContentLength === 'number') return file.ContentLength;
+  const content = file.Content?.replace(/\s/g, '') ?? '';
+  const padding = content.endsWith('==') ? 2 : content.endsWith('=') ? 1 : 0;
+
+  return Math.max(0, Math.floor((content.length * 3) / 4) - padding);
+}
+
+/** PostgreSQL text cannot hold U+0000, which JSON lets a sender smuggle in as `\u0000`. */
+function withoutNul(text: string): string {
+  return text.replace(/\u0000/g, '\uFFFD');
 }
 
 function mailboxHashes(payload: InboundPayload): string[] {

@@ -84,6 +84,31 @@ export class MessagesRepository {
       .execute();
   }
 
+  /** Several rows, each with its own changes, in the caller's transaction. */
+  async updateEach(updates: Array<{ id: string; changes: MessageUpdate }>, db = this.db) {
+    const now = Date.now();
+    for (const { id, changes } of updates) {
+      await db
+        .updateTable('messages')
+        .set({ ...changes, updated_at: now })
+        .where('id', '=', id)
+        .execute();
+    }
+  }
+
+  /** Pushes the lease forward on rows this owner still holds; finished rows have none. */
+  async extendLease(ids: string[], owner: string, leaseMs: number): Promise<void> {
+    for (let start = 0; start < ids.length; start += 500) {
+      await this.db
+        .updateTable('messages')
+        .set({ lease_until: Date.now() + leaseMs })
+        .where('id', 'in', ids.slice(start, start + 500))
+        .where('lease_owner', '=', owner)
+        .where('lease_until', 'is not', null)
+        .execute();
+    }
+  }
+
   async updateMany(ids: string[], changes: MessageUpdate, db = this.db): Promise<void> {
     for (let start = 0; start < ids.length; start += 500) {
       await db

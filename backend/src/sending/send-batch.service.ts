@@ -3,7 +3,7 @@ import { AppConfig } from '../config/app-config';
 import { maskEmail } from '../common/crypto';
 import { backoffMs } from '../common/time';
 import { DatabaseService } from '../database/database.service';
-import { MessageRow } from '../database/schema';
+import { MessageRow, MessageUpdate } from '../database/schema';
 import { MetricsService } from '../health/metrics.service';
 import { KommoClient } from '../kommo/kommo.client';
 import { KommoError } from '../kommo/kommo.errors';
@@ -22,6 +22,22 @@ interface Prepared {
   email: TemplatedEmail;
   recipient: string;
   contactId: number;
+}
+
+/**
+ * What one step decided: new states for rows, and the notes and tags they call for. Committed
+ * in one transaction, so a crash never leaves a sent email without its note or the reverse.
+ */
+interface Outcomes {
+  updates: Array<{ id: string; changes: MessageUpdate }>;
+  notes: NoteWrite[];
+  tags: TagWrite[];
+  /** One retry time per attempt count: rows that failed together are retried together. */
+  retryAt: Map<number, number>;
+}
+
+function noOutcomes(): Outcomes {
+  return { updates: [], notes: [], tags: [], retryAt: new Map() };
 }
 
 /**
@@ -70,47 +86,65 @@ export class SendBatchService {
     }
 
     const prepared: Prepared[] = [];
-    const notes: NoteWrite[] = [];
+    const unsendable = noOutcomes();
     for (const row of pending) {
-      const ready = await this.prepare(row, leads, contacts, notes);
+      const ready = await this.prepare(row, leads, contacts, unsendable);
       if (ready) prepared.push(ready);
     }
+    await this.commit(unsendable);
 
     for (let start = 0; start < prepared.length; start += POSTMARK_BATCH_SIZE) {
       const batch = prepared.slice(start, start + POSTMARK_BATCH_SIZE);
       // Marked before the call: if we die or time out mid-call, the next try looks it up first.
-      await this.messages.updateMany(
-        batch.map((item) => item.row.id),
-        { status: 'sending', send_started_at: Date.now() },
-      );
+      const startedAt = Date.now();
+      await this.commit({
+        ...noOutcomes(),
+        updates: batch.map((item) => ({
+          id: item.row.id,
+          changes: {
+            status: 'sending',
+            send_started_at: startedAt,
+            recipient: item.recipient,
+            contact_id: item.contactId,
+          },
+        })),
+      });
       const outcomes = await this.postmark.sendBatch(batch.map((item) => item.email));
-      await this.record(batch, outcomes, notes);
+      await this.commit(this.record(batch, outcomes));
     }
-    await this.writes.addNotes(notes);
   }
 
-  /** Rows whose earlier send may have reached Postmark: sent if Postmark has them, else retried. */
+  /**
+   * Rows whose earlier send may have reached Postmark: sent if Postmark has them, else sent
+   * again (or given up once out of attempts). A failed lookup leaves the mark for next time.
+   */
   private async settleAmbiguous(rows: MessageRow[]): Promise<MessageRow[]> {
     const retry: MessageRow[] = [];
+    const settled = noOutcomes();
     for (const row of rows) {
+      let found: string | undefined;
       try {
-        const found = await this.postmark.findBySendId(row.id);
-        if (found) {
-          await this.messages.update(row.id, {
-            status: 'sent',
-            postmark_message_id: found,
-            sent_at: Date.now(),
-            lease_until: null,
-          });
-          await this.writes.addNotes([this.note(row, 'sent', { email: row.recipient ?? '' })]);
-          this.logger.log(`message ${row.id}: found in Postmark after an unanswered send; not re-sent`);
-        } else {
-          retry.push({ ...row, send_started_at: null });
-        }
+        found = await this.postmark.findBySendId(row.id);
       } catch (error) {
-        await this.retryLater(row, error instanceof Error ? error.message : String(error), false);
+        this.retryLater(settled, row, error instanceof Error ? error.message : String(error), true);
+        continue;
+      }
+
+      if (found) {
+        const changes = { status: 'sent', postmark_message_id: found, sent_at: Date.now() };
+        settled.updates.push({ id: row.id, changes: { ...changes, lease_until: null } });
+        settled.notes.push(this.note(row, 'sent', { email: row.recipient ?? '' }));
+        this.metrics.emails.inc({ outcome: 'sent', error_code: '0' });
+        this.logger.log(`message ${row.id}: Postmark has it from an unanswered send; not re-sent`);
+      } else if (row.attempts >= this.config.SEND_MAX_ATTEMPTS) {
+        const reason = `Postmark did not answer after ${row.attempts} attempts`;
+        this.finish(settled, row, 'failed', 'ambiguous', reason, row.attempts);
+        settled.notes.push(this.note(row, 'failed', { email: row.recipient ?? '', reason }));
+      } else {
+        retry.push({ ...row, send_started_at: null });
       }
     }
+    await this.commit(settled);
 
     return retry;
   }
@@ -119,33 +153,34 @@ export class SendBatchService {
     row: MessageRow,
     leads: Map<number, KommoLead>,
     contacts: Map<number, KommoContact>,
-    notes: NoteWrite[],
+    unsendable: Outcomes,
   ): Promise<Prepared | undefined> {
     const lead = leads.get(Number(row.lead_id));
     if (!lead) {
-      await this.fail(row, 'lead_not_found', `lead ${row.lead_id} does not exist in Kommo`);
+      const reason = `lead ${row.lead_id} does not exist in Kommo`;
+      this.finish(unsendable, row, 'failed', 'lead_not_found', reason);
       return undefined;
     }
 
     const contactId = mainContactId(lead);
     const contact = contactId === null ? undefined : contacts.get(contactId);
     if (!contact) {
-      await this.fail(row, 'no_contact', 'the lead has no contact');
-      notes.push(this.note(row, 'noContact'));
+      this.finish(unsendable, row, 'failed', 'no_contact', 'the lead has no contact');
+      unsendable.notes.push(this.note(row, 'noContact'));
       return undefined;
     }
 
     const choices = contactEmails(contact);
     const chosen = row.recipient ? choices.find((choice) => choice.email === row.recipient) : choices[0];
     if (!chosen) {
-      await this.fail(row, 'no_email', `contact ${contact.id} has no valid email address`);
-      notes.push(this.note(row, 'noEmail', { contact: contact.name }));
+      const reason = `contact ${contact.id} has no valid email address`;
+      this.finish(unsendable, row, 'failed', 'no_email', reason);
+      unsendable.notes.push(this.note(row, 'noEmail', { contact: contact.name }));
       return undefined;
     }
 
     const responsible = await this.kommo.getUser(lead.responsible_user_id).catch(() => undefined);
     const model = buildTemplateModel(lead, contact, chosen.email, responsible);
-    await this.messages.update(row.id, { recipient: chosen.email, contact_id: contact.id });
 
     return {
       row: { ...row, recipient: chosen.email, contact_id: contact.id },
@@ -168,91 +203,122 @@ export class SendBatchService {
     };
   }
 
-  private async record(batch: Prepared[], outcomes: SendOutcome[], notes: NoteWrite[]): Promise<void> {
-    const tags: TagWrite[] = [];
+  private record(batch: Prepared[], outcomes: SendOutcome[]): Outcomes {
+    const result = noOutcomes();
     for (const [index, item] of batch.entries()) {
       const outcome = outcomes[index];
       const { row, recipient } = item;
       if (outcome.ok) {
-        await this.messages.update(row.id, {
-          status: 'sent',
-          postmark_message_id: outcome.messageId,
-          sent_at: Date.now(),
-          error_code: null,
-          error_message: null,
-          lease_until: null,
+        result.updates.push({
+          id: row.id,
+          changes: {
+            status: 'sent',
+            postmark_message_id: outcome.messageId,
+            sent_at: Date.now(),
+            error_code: null,
+            error_message: null,
+            lease_until: null,
+          },
         });
-        notes.push(this.note(row, 'sent', { email: recipient }));
+        result.notes.push(this.note(row, 'sent', { email: recipient }));
         this.metrics.emails.inc({ outcome: 'sent', error_code: '0' });
         this.logger.log(`lead ${row.lead_id}: sent ${row.template_alias} to ${maskEmail(recipient)}`);
         continue;
       }
 
-      await this.recordFailure(item, outcome.error, notes, tags);
+      this.recordFailure(result, item, outcome.error);
     }
-    await this.writes.addTags(tags);
+
+    return result;
   }
 
-  private async recordFailure(item: Prepared, error: PostmarkError, notes: NoteWrite[], tags: TagWrite[]) {
+  private recordFailure(result: Outcomes, item: Prepared, error: PostmarkError): void {
     const { row, recipient } = item;
     const code = error.errorCode !== undefined ? String(error.errorCode) : error.kind;
     switch (error.kind) {
       case 'suppressed':
-        await this.finish(row, 'suppressed', code, error.message);
-        notes.push(this.note(row, 'suppressed', { email: recipient }));
-        tags.push({
+        this.finish(result, row, 'suppressed', code, error.message);
+        result.notes.push(this.note(row, 'suppressed', { email: recipient }));
+        result.tags.push({
           contactId: item.contactId,
           tag: this.config.TAG_BOUNCED,
           dedupeKey: `tag:${item.contactId}:${this.config.TAG_BOUNCED}`,
         });
         return;
       case 'recipient':
-        await this.finish(row, 'failed', code, error.message);
-        notes.push(this.note(row, 'badAddress', { email: recipient }));
+        this.finish(result, row, 'failed', code, error.message);
+        result.notes.push(this.note(row, 'badAddress', { email: recipient }));
         return;
       case 'configuration':
       case 'permanent':
         this.reportOnce(row, error);
-        await this.finish(row, 'failed', code, error.message);
-        notes.push(this.note(row, 'failed', { email: recipient, reason: error.message }));
+        this.finish(result, row, 'failed', code, error.message);
+        result.notes.push(this.note(row, 'failed', { email: recipient, reason: error.message }));
+        return;
+      case 'ambiguous':
+        // Postmark may have it: never give up blind. The lookup on the next pass decides.
+        this.retryLater(result, row, error.message, true);
         return;
       case 'transient':
-      case 'ambiguous':
         if (row.attempts + 1 >= this.config.SEND_MAX_ATTEMPTS) {
-          await this.finish(row, 'failed', code, `gave up after ${row.attempts + 1} attempts: ${error.message}`);
-          notes.push(this.note(row, 'failed', { email: recipient, reason: error.message }));
+          const reason = `gave up after ${row.attempts + 1} attempts: ${error.message}`;
+          this.finish(result, row, 'failed', code, reason);
+          result.notes.push(this.note(row, 'failed', { email: recipient, reason: error.message }));
           return;
         }
-        await this.retryLater(row, error.message, error.kind === 'ambiguous');
+        this.retryLater(result, row, error.message, false);
     }
   }
 
-  private async finish(row: MessageRow, status: 'failed' | 'suppressed', code: string, message: string) {
-    await this.messages.update(row.id, {
-      status,
-      error_code: code,
-      error_message: message.slice(0, 1000),
-      attempts: row.attempts + 1,
-      lease_until: null,
+  private finish(
+    result: Outcomes,
+    row: MessageRow,
+    status: 'failed' | 'suppressed',
+    code: string,
+    message: string,
+    attempts = row.attempts + 1,
+  ): void {
+    result.updates.push({
+      id: row.id,
+      changes: {
+        status,
+        error_code: code,
+        error_message: message.slice(0, 1000),
+        attempts,
+        lease_until: null,
+      },
     });
     this.metrics.emails.inc({ outcome: status, error_code: code });
     this.logger.warn(`lead ${row.lead_id}: ${row.template_alias} ${status} (${code}): ${message}`);
   }
 
-  private async fail(row: MessageRow, code: string, message: string): Promise<void> {
-    await this.finish(row, 'failed', code, message);
+  private retryLater(result: Outcomes, row: MessageRow, reason: string, mayHaveBeenSent: boolean) {
+    const attempts = row.attempts + 1;
+    if (!result.retryAt.has(attempts)) {
+      result.retryAt.set(attempts, Date.now() + backoffMs(attempts, this.config.RETRY_BASE_MS));
+    }
+    result.updates.push({
+      id: row.id,
+      changes: {
+        status: 'queued',
+        attempts,
+        // Keep the mark only when Postmark may have the message; then the next try looks first.
+        send_started_at: mayHaveBeenSent ? (row.send_started_at ?? Date.now()) : null,
+        next_attempt_at: result.retryAt.get(attempts),
+        lease_until: null,
+        error_message: reason.slice(0, 1000),
+      },
+    });
   }
 
-  private async retryLater(row: MessageRow, reason: string, mayHaveBeenSent: boolean): Promise<void> {
-    const attempts = row.attempts + 1;
-    await this.messages.update(row.id, {
-      status: 'queued',
-      attempts,
-      // Keep the mark only when Postmark may have the message; then the next try looks first.
-      send_started_at: mayHaveBeenSent ? (row.send_started_at ?? Date.now()) : null,
-      next_attempt_at: Date.now() + backoffMs(attempts, this.config.RETRY_BASE_MS),
-      lease_until: null,
-      error_message: reason.slice(0, 1000),
+  private async commit(outcomes: Outcomes): Promise<void> {
+    const { updates, notes, tags } = outcomes;
+    if (updates.length === 0 && notes.length === 0 && tags.length === 0) return;
+
+    await this.database.db.transaction().execute(async (trx) => {
+      await this.messages.updateEach(updates, trx);
+      await this.writes.addNotes(notes, trx);
+      await this.writes.addTags(tags, trx);
     });
   }
 

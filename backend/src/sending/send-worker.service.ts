@@ -3,14 +3,13 @@ import { randomBytes } from 'node:crypto';
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { DatabaseService } from '../database/database.service';
+import { MessageRow } from '../database/schema';
 import { MetricsService } from '../health/metrics.service';
 import { KommoClient } from '../kommo/kommo.client';
 import { KommoWritesService } from '../kommo/kommo-writes.service';
 import { MessagesRepository } from './messages.repository';
 import { SendBatchService } from './send-batch.service';
 
-/** Lease on claimed rows; a crashed instance's rows come back after this. */
-const LEASE_MS = 2 * 60_000;
 const BATCH_LIMIT = 1000;
 
 export type WorkerHook = (owner: string) => Promise<number>;
@@ -112,8 +111,9 @@ export class SendWorker implements OnApplicationBootstrap, BeforeApplicationShut
   private async passOnce(): Promise<number> {
     let handled = 0;
     if (!this.kommo.isBlocked()) {
-      const rows = await this.messages.claim(this.owner, BATCH_LIMIT, LEASE_MS);
-      if (rows.length > 0) await this.batches.process(rows);
+      const leaseMs = this.config.WORKER_LEASE_MS;
+      const rows = await this.messages.claim(this.owner, BATCH_LIMIT, leaseMs);
+      if (rows.length > 0) await this.whileLeased(rows, leaseMs, () => this.batches.process(rows));
       handled += rows.length;
     }
     if (this.stopping) return handled;
@@ -126,6 +126,25 @@ export class SendWorker implements OnApplicationBootstrap, BeforeApplicationShut
     await this.updateGauges();
 
     return handled;
+  }
+
+  /**
+   * A crashed instance's rows come back once their lease runs out, so the lease is kept short
+   * and renewed while a slow batch (Kommo backoff, a stalled Postmark call) is still working on
+   * them; otherwise another instance could take rows that are being sent.
+   */
+  private async whileLeased(rows: MessageRow[], leaseMs: number, work: () => Promise<void>) {
+    const ids = rows.map((row) => row.id);
+    const renew = () =>
+      this.messages.extendLease(ids, this.owner, leaseMs).catch((error: unknown) => {
+        this.logger.warn(`could not renew the lease on ${ids.length} email(s): ${String(error)}`);
+      });
+    const timer = setInterval(() => void renew(), Math.max(250, Math.floor(leaseMs / 3)));
+    try {
+      await work();
+    } finally {
+      clearInterval(timer);
+    }
   }
 
   private async updateGauges(): Promise<void> {

@@ -8,7 +8,7 @@ import { TrackingService } from './tracking.service';
 
 /**
  * Postmark's delivery, bounce, spam, open, click and subscription webhooks. Postmark drops
- * an event on most 4xx, so only bad credentials get one; the rest is 200.
+ * an event on most 4xx, so only bad credentials get one; the rest is stored and gets 200.
  */
 @ApiExcludeController()
 @Controller('webhooks/postmark/events')
@@ -34,9 +34,10 @@ export class EventsController {
       return { ok: true, ...outcome };
     } catch (error) {
       if (!(error instanceof EventFormatError)) throw error;
-      this.logger.warn(`Postmark event ignored: ${error.message}`);
+      const stored = await this.tracking.keepUnusable(raw, error.message);
+      this.logger.warn(`Postmark event kept but not acted on: ${error.message}`);
 
-      return { ok: true, ignored: error.message };
+      return { ok: true, stored, ignored: error.message };
     } finally {
       stop();
     }

@@ -37,11 +37,13 @@ export function parsePostmarkEvent(raw: string): { event: DeliveryEvent; payload
   } catch {
     throw new EventFormatError('body is not JSON');
   }
-  if (!payload || typeof payload !== 'object') throw new EventFormatError('body is not an object');
+  if (!payload || typeof payload !== 'object' || Array.isArray(payload)) {
+    throw new EventFormatError('body is not an object');
+  }
 
   const recordType = RECORD_TYPES.find((type) => type === payload.RecordType);
   if (!recordType) throw new EventFormatError(`unknown RecordType ${String(payload.RecordType)}`);
-  const postmarkMessageId = String(payload.MessageID ?? '').toLowerCase();
+  const postmarkMessageId = withoutNul(String(payload.MessageID ?? '')).toLowerCase();
   if (!postmarkMessageId) throw new EventFormatError('no MessageID');
 
   const metadata = (payload.Metadata ?? {}) as Record<string, unknown>;
@@ -55,7 +57,7 @@ export function parsePostmarkEvent(raw: string): { event: DeliveryEvent; payload
     event: {
       recordType,
       postmarkMessageId,
-      sendId: typeof metadata.send_id === 'string' ? metadata.send_id : null,
+      sendId: typeof metadata.send_id === 'string' ? withoutNul(metadata.send_id) : null,
       recipient: String(payload.Recipient ?? payload.Email ?? '') || null,
       occurredAt: Number.isNaN(occurredAt) ? Date.now() : occurredAt,
       detail: detailOf(recordType, payload),
@@ -97,7 +99,12 @@ function detailOf(recordType: DeliveryEvent['recordType'], payload: Record<strin
           : recordType === 'Delivery'
             ? [payload.Details]
             : [payload.Platform, (payload.Client as { Name?: string } | undefined)?.Name];
-  const text = parts.filter(Boolean).map(String).join(': ');
+  const text = withoutNul(parts.filter(Boolean).map(String).join(': '));
 
   return text ? text.slice(0, 500) : null;
+}
+
+/** PostgreSQL text cannot hold U+0000, which JSON lets a sender smuggle in as `\u0000`. */
+export function withoutNul(text: string): string {
+  return text.replace(/\u0000/g, '\uFFFD');
 }

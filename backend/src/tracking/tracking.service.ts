@@ -1,14 +1,17 @@
+import { createHash } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
+import { MESSAGE_STATUSES, MessageStatus, STATUS_RANK } from '@kp/shared';
+import { Kysely } from 'kysely';
 import { AppConfig } from '../config/app-config';
 import { maskEmail } from '../common/crypto';
 import { DatabaseService } from '../database/database.service';
-import { MessageRow } from '../database/schema';
+import { Database, MessageRow } from '../database/schema';
 import { MetricsService } from '../health/metrics.service';
 import { KommoWritesService, NoteWrite, TagWrite } from '../kommo/kommo-writes.service';
 import { PostmarkClient } from '../postmark/postmark.client';
 import { MessagesRepository } from '../sending/messages.repository';
 import { NoteKey, noteText } from '../sending/notes';
-import { DeliveryEvent } from './postmark-event';
+import { DeliveryEvent, withoutNul } from './postmark-event';
 
 export interface EventOutcome {
   stored: boolean;
@@ -24,6 +27,9 @@ const DETAIL_EVENTS: Record<string, DeliveryEvent['recordType']> = {
   Bounced: 'Bounce',
   SpamComplaint: 'SpamComplaint',
 };
+
+// Postmark keeps message history for a limited time; past this a lookup cannot help.
+const RECONCILE_WINDOW_MS = 7 * 24 * 60 * 60_000;
 
 /**
  * What happened to each email after it left: a timeline per message, a status that only
@@ -70,7 +76,7 @@ export class TrackingService {
         .executeTakeFirst();
       if (!inserted || !message) return Boolean(inserted);
 
-      if (event.status) await this.messages.advance(message.id, event.status, trx);
+      if (event.status) await this.advance(trx, message.id, event.status);
       const { notes, tags } = this.consequences(event, message);
       await this.writes.addNotes(notes, trx);
       await this.writes.addTags(tags, trx);
@@ -88,18 +94,49 @@ export class TrackingService {
     return { stored, messageId: message?.id ?? null, status: current?.status ?? null };
   }
 
+  /**
+   * Keeps a body we cannot act on (not JSON, unknown RecordType, no MessageID) as an
+   * 'invalid' event, so whatever Postmark sent can still be looked at. Same bytes, one row.
+   */
+  async keepUnusable(raw: string, reason: string): Promise<boolean> {
+    const now = Date.now();
+    const inserted = await this.database.db
+      .insertInto('message_events')
+      .values({
+        message_id: null,
+        postmark_message_id: null,
+        record_type: 'invalid',
+        detail: reason.slice(0, 500),
+        occurred_at: now,
+        dedupe_key: `invalid:${createHash('sha256').update(raw).digest('hex')}`,
+        payload: withoutNul(raw),
+        received_at: now,
+      })
+      .onConflict((conflict) => conflict.column('dedupe_key').doNothing())
+      .returning('id')
+      .executeTakeFirst();
+
+    return Boolean(inserted);
+  }
+
   /** Catches up messages whose events never arrived, from Postmark's message details. */
   async reconcile(): Promise<number> {
     if (Date.now() - this.lastReconcile < 60_000) return 0;
     this.lastReconcile = Date.now();
 
+    const now = Date.now();
+    const after = this.config.RECONCILE_AFTER_MINUTES * 60_000;
+    // Least recently looked at first, each at most once per period: a few messages that
+    // never resolve (sent with the test token, history purged) cannot starve the rest.
     const stale = await this.database.db
       .selectFrom('messages')
       .selectAll()
       .where('status', '=', 'sent')
-      .where('sent_at', '<', Date.now() - this.config.RECONCILE_AFTER_MINUTES * 60_000)
       .where('postmark_message_id', 'is not', null)
-      .orderBy('sent_at')
+      .where('sent_at', '<', now - after)
+      .where('sent_at', '>', now - RECONCILE_WINDOW_MS)
+      .where('updated_at', '<', now - after)
+      .orderBy('updated_at')
       .limit(50)
       .execute();
     for (const message of stale) {
@@ -108,9 +145,30 @@ export class TrackingService {
       } catch (error) {
         this.logger.warn(`message ${message.id}: reconciliation failed: ${String(error)}`);
       }
+
+      await this.database.db
+        .updateTable('messages')
+        .set({ updated_at: Date.now() })
+        .where('id', '=', message.id)
+        .execute();
     }
 
     return 0;
+  }
+
+  /**
+   * Moves the status forward in one conditional update, so two events racing on PostgreSQL
+   * cannot both read 'sent' and leave the lesser status behind.
+   */
+  private async advance(db: Kysely<Database>, messageId: string, status: MessageStatus) {
+    const behind = MESSAGE_STATUSES.filter((other) => STATUS_RANK[other] < STATUS_RANK[status]);
+
+    await db
+      .updateTable('messages')
+      .set({ status, updated_at: Date.now() })
+      .where('id', '=', messageId)
+      .where('status', 'in', behind)
+      .execute();
   }
 
   private async reconcileOne(message: MessageRow): Promise<void> {
@@ -154,9 +212,12 @@ export class TrackingService {
         type: 'common',
         dedupeKey: `note:${message.id}:${key}`,
       });
+    // Keyed to the message: a bounce and its suppression tag once, while a later email that
+    // bounces again tags again (someone may have fixed the address and removed the tag).
     const tag = (name: string) => {
       if (message.contact_id) {
-        tags.push({ contactId: Number(message.contact_id), tag: name, dedupeKey: `tag:${message.contact_id}:${name}` });
+        const contactId = Number(message.contact_id);
+        tags.push({ contactId, tag: name, dedupeKey: `tag:${message.id}:${name}` });
       }
     };
 
