@@ -1,6 +1,11 @@
 import request from 'supertest';
 import { basicAuth, startTestApp, TestApp } from './support/app';
-import { eventNotesOn, postInbound, SAMPLE_EMAILS, sendTheSampleEmails } from './support/sample-emails';
+import {
+  eventNotesOn,
+  postInbound,
+  SAMPLE_EMAILS,
+  sendTheSampleEmails,
+} from './support/sample-emails';
 import { sampleJson } from './support/samples';
 
 const { marta } = SAMPLE_EMAILS;
@@ -79,7 +84,7 @@ describe('what a reply note says', () => {
     ]);
   });
 
-  it('says so when there is no text, and sizes an attachment Postmark did not measure', async () => {
+  it('says so when there is no text, and sizes an attachment Postmark did not', async () => {
     const { notes } = await deliver(
       reply({
         StrippedTextReply: '',
@@ -90,7 +95,8 @@ describe('what a reply note says', () => {
     );
 
     expect(notes).toEqual([
-      `${HEADER}\n\n(no text, 2 attachments)\n\nAttachments: factura.pdf (1.5 KB), foto.jpg (2.0 MB)`,
+      `${HEADER}\n\n(no text, 2 attachments)\n\n` +
+        'Attachments: factura.pdf (1.5 KB), foto.jpg (2.0 MB)',
     ]);
   });
 
@@ -101,7 +107,9 @@ describe('what a reply note says', () => {
     const { notes } = await deliver(reply({ StrippedTextReply: text, Attachments: [] }));
 
     expect(notes).toHaveLength(1);
-    expect(notes[0]).toBe(`${HEADER}\n\n${'a'.repeat(12_999)}\n[… reply cut, 7001 more characters]`);
+    expect(notes[0]).toBe(
+      `${HEADER}\n\n${'a'.repeat(12_999)}\n[… reply cut, 7001 more characters]`,
+    );
     expect(notes[0]).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])/);
   });
 
@@ -110,10 +118,7 @@ describe('what a reply note says', () => {
     ['X-Autoreply: yes', [{ Name: 'X-Autoreply', Value: 'yes' }]],
     ['Precedence: auto_reply', [{ Name: 'Precedence', Value: 'auto_reply' }]],
   ])('labels an automatic reply (%s)', async (_label, extra) => {
-    const headers = [
-      { Name: 'In-Reply-To', Value: `<${marta.postmarkId}@mtasv.net>` },
-      ...extra,
-    ];
+    const headers = [{ Name: 'In-Reply-To', Value: `<${marta.postmarkId}@mtasv.net>` }, ...extra];
 
     const { notes } = await deliver(
       reply({

@@ -126,7 +126,11 @@ describe('which lead a reply belongs to', () => {
         ),
       );
 
-      expect(row).toMatchObject({ status: 'matched', lead_id: nora.leadId, matched_by: 'references' });
+      expect(row).toMatchObject({
+        status: 'matched',
+        lead_id: nora.leadId,
+        matched_by: 'references',
+      });
       expect(eventNotesOn(t, nora.leadId)).toHaveLength(1);
     });
 
@@ -167,7 +171,10 @@ describe('which lead a reply belongs to', () => {
     it('falls back to the sender when the token is forged, and says so', async () => {
       const noraMessage = await messageIdOf(nora.leadId);
       const row = await deliver(
-        reply({ ...withToken(`${noraMessage}.k4Xp9AAAAAAAAAAA`), ...from('marta.quiroga@example.com') }),
+        reply({
+          ...withToken(`${noraMessage}.k4Xp9AAAAAAAAAAA`),
+          ...from('marta.quiroga@example.com'),
+        }),
       );
 
       expect(row).toMatchObject({ status: 'matched', lead_id: marta.leadId, matched_by: 'sender' });
@@ -212,11 +219,23 @@ describe('which lead a reply belongs to', () => {
     const now = Math.floor(Date.now() / 1000);
     const link = [{ id: marta.contactId, name: 'Marta Quiroga', is_main: true }];
     t.kommo.addLead(
-      { id: 4410077, name: 'Open, newer', status_id: 61822002, pipeline_id: PIPELINE, updated_at: now },
+      {
+        id: 4410077,
+        name: 'Open, newer',
+        status_id: 61822002,
+        pipeline_id: PIPELINE,
+        updated_at: now,
+      },
       link,
     );
     t.kommo.addLead(
-      { id: 4410078, name: 'Won, newest', status_id: 142, pipeline_id: PIPELINE, updated_at: now + 60 },
+      {
+        id: 4410078,
+        name: 'Won, newest',
+        status_id: 142,
+        pipeline_id: PIPELINE,
+        updated_at: now + 60,
+      },
       link,
     );
 
@@ -240,7 +259,11 @@ describe('which lead a reply belongs to', () => {
     const assigned = await inbound.assign(Number(row.id), nora.leadId);
     await t.drain();
 
-    expect(assigned).toMatchObject({ status: 'matched', lead_id: nora.leadId, matched_by: 'manual' });
+    expect(assigned).toMatchObject({
+      status: 'matched',
+      lead_id: nora.leadId,
+      matched_by: 'manual',
+    });
     expect(await inbound.listUnmatched()).toEqual([]);
     const notes = eventNotesOn(t, nora.leadId);
     expect(notes).toHaveLength(1);

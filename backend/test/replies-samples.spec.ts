@@ -67,7 +67,7 @@ describe('Postmark inbound samples, each posted twice', () => {
     ]);
   });
 
-  it('inbound-html-only.json: one stored reply, unmatched, then noted once when assigned', async () => {
+  it('inbound-html-only.json: one stored reply, unmatched, noted once when assigned', async () => {
     const body = sample('postmark/inbound-html-only.json');
     const inbound = t.app.get(InboundService);
 

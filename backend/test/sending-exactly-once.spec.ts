@@ -1,5 +1,7 @@
+import * as http from 'node:http';
+import { AddressInfo } from 'node:net';
 import request from 'supertest';
-import type { RecordedRequest, SentEmail } from '@kp/simulators';
+import { PostmarkSimulator, RecordedRequest, SentEmail } from '@kp/simulators';
 import { PIPELINE, PROPOSAL_STAGE, startTestApp, TestApp, WEBHOOK_TOKEN } from './support/app';
 
 const FORM = 'application/x-www-form-urlencoded';
@@ -69,6 +71,42 @@ async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> 
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+}
+
+/**
+ * Passes everything through to the Postmark simulator, except that while `failLookups` is on
+ * it answers the outbound-message search with a 500: the lookup itself fails.
+ */
+async function lookupBreaker(target: string) {
+  const state = { failLookups: false, failed: 0 };
+  const server = http.createServer((incoming, answer) => {
+    if (state.failLookups && incoming.url?.startsWith('/messages/outbound')) {
+      state.failed += 1;
+      answer.writeHead(500, { 'Content-Type': 'application/json' });
+      answer.end(JSON.stringify({ Message: 'Internal server error.' }));
+      return;
+    }
+    const forward = http.request(
+      `${target}${incoming.url}`,
+      { method: incoming.method, headers: incoming.headers },
+      (reply) => {
+        answer.writeHead(reply.statusCode ?? 502, reply.headers);
+        reply.pipe(answer);
+      },
+    );
+    forward.on('error', () => answer.destroy());
+    incoming.pipe(forward);
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+
+  return {
+    state,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((done) => server.close(done));
+    },
+  };
 }
 
 const answeredWith = (status: number) => (call: RecordedRequest) => call.status === status;
@@ -151,5 +189,59 @@ describe('sending a mass move exactly once', () => {
     expect(t.kommo.countCalls(answeredWith(429))).toBeGreaterThan(0);
     expect(t.kommo.countCalls(answeredWith(500))).toBeGreaterThan(0);
     expect(t.kommo.countCalls(answeredWith(0))).toBeGreaterThan(0);
+  });
+
+  describe('after a send Postmark never answered', () => {
+    const stall = { rate: 1, kinds: ['timeout' as const], timeoutMs: 300, ambiguousTimeouts: true };
+
+    it('keeps looking the emails up when the lookup itself fails, and never re-sends', async () => {
+      const postmark = new PostmarkSimulator();
+      await postmark.start();
+      const breaker = await lookupBreaker(postmark.url);
+      t = await startTestApp({
+        worker: false,
+        postmark,
+        env: { POSTMARK_TIMEOUT_MS: '1000', POSTMARK_API_URL: breaker.url },
+      });
+      try {
+        const { leadIds, body } = massMove(t, 3);
+        t.postmark.setFaults(stall);
+        await postWebhook(t, body).expect(200);
+        await t.worker.drain(1);
+        expect(t.postmark.sent).toHaveLength(3);
+
+        t.postmark.setFaults({ rate: 0 });
+        breaker.state.failLookups = true;
+        await new Promise((done) => setTimeout(done, 100));
+        await t.worker.drain(1);
+        expect(breaker.state.failed).toBeGreaterThan(0);
+        breaker.state.failLookups = false;
+        await t.drain();
+
+        expectOneEmailPerLead(t.postmark.sent, leadIds);
+        expectOneSentNotePerLead(t, leadIds);
+        expect(await statuses(t)).toEqual({ sent: 3 });
+      } finally {
+        await breaker.close();
+        await postmark.stop();
+      }
+    });
+
+    it('does not report a send as failed on its last attempt when Postmark has it', async () => {
+      t = await startTestApp({
+        worker: false,
+        env: { POSTMARK_TIMEOUT_MS: '1000', SEND_MAX_ATTEMPTS: '1' },
+      });
+      const { leadIds, body } = massMove(t, 3);
+      t.postmark.setFaults(stall);
+      await postWebhook(t, body).expect(200);
+      await t.worker.drain(1);
+      t.postmark.setFaults({ rate: 0 });
+      await t.drain();
+
+      expectOneEmailPerLead(t.postmark.sent, leadIds);
+      expectOneSentNotePerLead(t, leadIds);
+      expect(await statuses(t)).toEqual({ sent: 3 });
+    });
   });
 });

@@ -32,7 +32,13 @@ const EXPECTED: Record<string, Expectation> = {
     tag: null,
     note: null,
   },
-  'webhook-open.json': { email: marta, status: 'opened', recordType: 'Open', tag: null, note: null },
+  'webhook-open.json': {
+    email: marta,
+    status: 'opened',
+    recordType: 'Open',
+    tag: null,
+    note: null,
+  },
   'webhook-click.json': {
     email: marta,
     status: 'clicked',

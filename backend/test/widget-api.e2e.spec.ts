@@ -167,7 +167,11 @@ describe('the widget API against the simulators', () => {
 
   describe('send', () => {
     it('queues once per request id: a repeated request answers the same message', async () => {
-      const body = { leadId: LEAD, templateAlias: 'deal-won-confirmation', requestId: nextRequestId() };
+      const body = {
+        leadId: LEAD,
+        templateAlias: 'deal-won-confirmation',
+        requestId: nextRequestId(),
+      };
 
       const first = await as().post('/widget/send', body).expect(201);
       const again = await as().post('/widget/send', body).expect(200);
@@ -184,7 +188,10 @@ describe('the widget API against the simulators', () => {
       expect(again.body.message.id).toBe(first.body.message.id);
       expect(late.body.message).toMatchObject({ id: first.body.message.id, status: 'sent' });
       expect(t.postmark.sent).toHaveLength(1);
-      expect(t.postmark.sent[0]).toMatchObject({ To: MARTA, TemplateAlias: 'deal-won-confirmation' });
+      expect(t.postmark.sent[0]).toMatchObject({
+        To: MARTA,
+        TemplateAlias: 'deal-won-confirmation',
+      });
 
       const row = await t.database.db
         .selectFrom('messages')
@@ -208,7 +215,7 @@ describe('the widget API against the simulators', () => {
       expect(t.postmark.sent).toHaveLength(1);
     });
 
-    it("sends to the chosen address when it is one of the contact's, however it is typed", async () => {
+    it('sends to the chosen address if the contact has it, however it is typed', async () => {
       const response = await as()
         .post('/widget/send', {
           leadId: LEAD,
@@ -223,7 +230,7 @@ describe('the widget API against the simulators', () => {
       expect(t.postmark.sent.map((email) => email.To)).toEqual(['marta.private@example.org']);
     });
 
-    it('refuses an address that is not on the lead, and leads nobody can be emailed at', async () => {
+    it('refuses a stranger’s address, and leads nobody can be emailed at', async () => {
       const stranger = await as()
         .post('/widget/send', {
           leadId: LEAD,
@@ -312,7 +319,10 @@ describe('the widget API against the simulators', () => {
         newer.body.message.id,
         sent.body.message.id,
       ]);
-      expect(messages[1]).toMatchObject({ status: 'opened', recipient: 'no.such.person@example.net' });
+      expect(messages[1]).toMatchObject({
+        status: 'opened',
+        recipient: 'no.such.person@example.net',
+      });
       expect(messages[1].sentAt).toEqual(expect.any(String));
       expect(messages[1].events.map((event) => event.type)).toEqual(['delivered', 'opened']);
       expect(messages[0]).toMatchObject({ status: 'queued', events: [] });
@@ -365,7 +375,11 @@ describe('the widget API against the simulators', () => {
     it('refuses two rules for one stage and enabled rules with unknown templates', async () => {
       const response = await as()
         .put('/widget/rules', {
-          rules: [rule(), rule({ templateAlias: 'deal-won-confirmation' }), rule({ statusId: 142, templateAlias: 'gone' })],
+          rules: [
+            rule(),
+            rule({ templateAlias: 'deal-won-confirmation' }),
+            rule({ statusId: 142, templateAlias: 'gone' }),
+          ],
         })
         .expect(422);
 

@@ -69,7 +69,10 @@ describe('widget API authentication (X-Auth-Token)', () => {
   it('refuses an expired token', async () => {
     const past = Math.floor(Date.now() / 1000) - 3600;
 
-    await refusedWith(widgetToken({ iat: past - 1800, nbf: past - 1800, exp: past }), 'token_expired');
+    await refusedWith(
+      widgetToken({ iat: past - 1800, nbf: past - 1800, exp: past }),
+      'token_expired',
+    );
   });
 
   it('refuses a token that is not valid yet', async () => {
@@ -148,7 +151,11 @@ describe('widget API authentication (X-Auth-Token)', () => {
       .send({ rules })
       .expect(403);
     await request(t.url).get('/widget/rules').set('X-Auth-Token', manager).expect(403);
-    await request(t.url).put('/widget/rules').set('X-Auth-Token', admin).send({ rules }).expect(200);
+    await request(t.url)
+      .put('/widget/rules')
+      .set('X-Auth-Token', admin)
+      .send({ rules })
+      .expect(200);
 
     expect(refused.body.code).toBe('admin_only');
   });
@@ -218,7 +225,7 @@ describe('widget token settings in the config', () => {
     APP_SECRET: 's'.repeat(40),
   };
 
-  it('takes the audience from WIDGET_TOKEN_AUDIENCE, else the redirect URI origin, else none', () => {
+  it('takes the audience from WIDGET_TOKEN_AUDIENCE, else the redirect URI, else none', () => {
     const oauth = {
       ...base,
       KOMMO_LONG_LIVED_TOKEN: '',
@@ -229,7 +236,8 @@ describe('widget token settings in the config', () => {
 
     expect(loadConfig(oauth).widgetTokenAudience).toBe('https://kp.acmetravel.example');
     expect(
-      loadConfig({ ...oauth, WIDGET_TOKEN_AUDIENCE: 'https://widget.example/' }).widgetTokenAudience,
+      loadConfig({ ...oauth, WIDGET_TOKEN_AUDIENCE: 'https://widget.example/' })
+        .widgetTokenAudience,
     ).toBe('https://widget.example');
     expect(loadConfig(base).widgetTokenAudience).toBeNull();
   });

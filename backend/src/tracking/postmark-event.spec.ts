@@ -33,5 +33,20 @@ describe('parsePostmarkEvent', () => {
     expect(parsePostmarkEvent(test).event.isTest).toBe(true);
     expect(() => parsePostmarkEvent('nope')).toThrow(EventFormatError);
     expect(() => parsePostmarkEvent('{"RecordType":"Inbound"}')).toThrow('unknown RecordType');
+    expect(() => parsePostmarkEvent('[{"RecordType":"Delivery"}]')).toThrow('not an object');
+  });
+
+  it('keeps NUL characters out of the fields that go into database columns', () => {
+    const raw = JSON.stringify({
+      RecordType: 'Bounce',
+      Type: 'SoftBounce',
+      MessageID: 'ab\u0000cd',
+      Details: 'mailbox\u0000full',
+    });
+
+    const { event } = parsePostmarkEvent(raw);
+
+    expect(event.postmarkMessageId).toBe('ab\uFFFDcd');
+    expect(event.detail).toBe('SoftBounce: mailbox\uFFFDfull');
   });
 });

@@ -29,6 +29,8 @@ const DETAIL_EVENTS: Record<string, DeliveryEvent['recordType']> = {
 };
 
 // Postmark keeps message history for a limited time; past this a lookup cannot help.
+// TODO(reconcile): fixed, not configurable; after an outage longer than this, older messages
+// keep showing 'sent'. Safe for now: nothing is lost, their events stay in Postmark.
 const RECONCILE_WINDOW_MS = 7 * 24 * 60 * 60_000;
 
 /**

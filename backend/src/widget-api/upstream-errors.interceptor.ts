@@ -1,10 +1,4 @@
-import {
-  CallHandler,
-  ExecutionContext,
-  Injectable,
-  Logger,
-  NestInterceptor,
-} from '@nestjs/common';
+import { CallHandler, ExecutionContext, Injectable, Logger, NestInterceptor } from '@nestjs/common';
 import { catchError, Observable, throwError, timeout, TimeoutError } from 'rxjs';
 import { ApiException } from '../common/api-error.filter';
 import { KommoError } from '../kommo/kommo.errors';
@@ -22,8 +16,8 @@ export const WIDGET_DEADLINE_MS = 15_000;
  * down or limiting us (try again later), 502 when it refused us (an operator must look).
  */
 @Injectable()
-export class UpstreamErrorsInterceptor implements NestInterceptor {
-  private readonly logger = new Logger(UpstreamErrorsInterceptor.name);
+export class WidgetUpstreamInterceptor implements NestInterceptor {
+  private readonly logger = new Logger(WidgetUpstreamInterceptor.name);
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const route = `${context.getClass().name}.${context.getHandler().name}`;
@@ -36,7 +30,9 @@ export class UpstreamErrorsInterceptor implements NestInterceptor {
 
   private translate(error: unknown, route: string): unknown {
     if (error instanceof TimeoutError) {
-      this.logger.warn(`${route}: no answer from Kommo or Postmark within ${WIDGET_DEADLINE_MS} ms`);
+      this.logger.warn(
+        `${route}: no answer from Kommo or Postmark within ${WIDGET_DEADLINE_MS} ms`,
+      );
 
       return new ApiException(
         504,
@@ -75,7 +71,7 @@ function kommoFailure(error: KommoError): ApiException {
       return new ApiException(
         502,
         'kommo_auth',
-        'Kommo refused the backend’s access token: an administrator must reconnect the integration.',
+        'Kommo refused the backend’s access token: an administrator must reconnect Kommo.',
       );
     case 'permanent':
       return new ApiException(502, 'kommo_error', `Kommo refused the request: ${error.message}`);
@@ -95,6 +91,10 @@ function postmarkFailure(error: PostmarkError): ApiException {
           `server settings: ${error.message}`,
       );
     default:
-      return new ApiException(502, 'postmark_error', `Postmark refused the request: ${error.message}`);
+      return new ApiException(
+        502,
+        'postmark_error',
+        `Postmark refused the request: ${error.message}`,
+      );
   }
 }

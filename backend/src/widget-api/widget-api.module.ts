@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { LeadContextService } from './lead-context.service';
 import { LeadMessagesService } from './lead-messages.service';
 import { WidgetLeadsController } from './widget-leads.controller';
 import { WidgetRulesController } from './widget-rules.controller';
@@ -16,7 +15,6 @@ import { WidgetTokenService } from './widget-token.service';
   controllers: [WidgetLeadsController, WidgetRulesController],
   providers: [
     WidgetTokenService,
-    LeadContextService,
     LeadMessagesService,
     WidgetTemplatesService,
     WidgetSendService,

@@ -1,4 +1,14 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Res, UseGuards, UseInterceptors } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Param,
+  Post,
+  Res,
+  UseGuards,
+  UseInterceptors,
+} from '@nestjs/common';
 import { ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import {
   LeadMessagesResponse,
@@ -8,9 +18,10 @@ import {
   TemplateSummary,
 } from '@kp/shared';
 import { Response } from 'express';
-import { LeadContextService } from './lead-context.service';
+import { LeadModelService } from '../sending/lead-model.service';
+import { findLead } from './lead-lookup';
 import { LeadMessagesService } from './lead-messages.service';
-import { UpstreamErrorsInterceptor } from './upstream-errors.interceptor';
+import { WidgetUpstreamInterceptor } from './upstream-errors.interceptor';
 import { CurrentWidgetUser, WidgetAuthGuard } from './widget-auth.guard';
 import { LeadIdPipe, PreviewRequestDto, SendRequestDto, widgetBody } from './widget.dto';
 import { WidgetSendService } from './widget-send.service';
@@ -22,11 +33,11 @@ import { WidgetUser } from './widget-token';
 @ApiSecurity('kommo-widget')
 @Controller('widget')
 @UseGuards(WidgetAuthGuard)
-@UseInterceptors(UpstreamErrorsInterceptor)
+@UseInterceptors(WidgetUpstreamInterceptor)
 export class WidgetLeadsController {
   constructor(
     private readonly templates: WidgetTemplatesService,
-    private readonly leads: LeadContextService,
+    private readonly leads: LeadModelService,
     private readonly leadMessages: LeadMessagesService,
     private readonly sender: WidgetSendService,
   ) {}
@@ -40,7 +51,7 @@ export class WidgetLeadsController {
   @Get('leads/:leadId/recipients')
   @ApiOperation({ summary: "The addresses of the lead's main contact" })
   async recipients(@Param('leadId', LeadIdPipe) leadId: number): Promise<LeadRecipientsResponse> {
-    const { recipients, problem } = await this.leads.load(leadId);
+    const { recipients, problem } = await findLead(this.leads, leadId);
 
     return { leadId, recipients, problem };
   }

@@ -66,7 +66,8 @@ function rejectProblems(inputs: StageRuleInput[], templates: TemplateSummary[]):
     const stage = `${input.pipelineId}:${input.statusId}`;
 
     if (seen.has(stage)) {
-      fields[`rules.${index}`] = `a second rule for pipeline ${input.pipelineId}, stage ${input.statusId}`;
+      fields[`rules.${index}`] =
+        `a second rule for pipeline ${input.pipelineId}, stage ${input.statusId}`;
     }
     seen.add(stage);
 
@@ -78,6 +79,11 @@ function rejectProblems(inputs: StageRuleInput[], templates: TemplateSummary[]):
 
   const problems = Object.values(fields);
   if (problems.length > 0) {
-    throw new ApiException(422, 'invalid_rules', `Stage rules not saved: ${problems.join('; ')}.`, fields);
+    throw new ApiException(
+      422,
+      'invalid_rules',
+      `Stage rules not saved: ${problems.join('; ')}.`,
+      fields,
+    );
   }
 }

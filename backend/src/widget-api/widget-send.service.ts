@@ -4,10 +4,10 @@ import { ApiException } from '../common/api-error.filter';
 import { maskEmail } from '../common/crypto';
 import { AppConfig } from '../config/app-config';
 import { MessageRow } from '../database/schema';
+import { LeadModel, LeadModelService } from '../sending/lead-model.service';
 import { MessagesRepository } from '../sending/messages.repository';
-import { normalizeEmail } from '../sending/recipient';
 import { SendWorker } from '../sending/send-worker.service';
-import { LeadContext, LeadContextService } from './lead-context.service';
+import { findLead } from './lead-lookup';
 import { LeadMessagesService } from './lead-messages.service';
 import { WidgetUser } from './widget-token';
 
@@ -30,7 +30,7 @@ export class WidgetSendService {
     private readonly config: AppConfig,
     private readonly messages: MessagesRepository,
     private readonly worker: SendWorker,
-    private readonly leads: LeadContextService,
+    private readonly leads: LeadModelService,
     private readonly leadMessages: LeadMessagesService,
   ) {}
 
@@ -40,8 +40,8 @@ export class WidgetSendService {
 
     if (earlier) return { message: await this.sameRequest(earlier, request), created: false };
 
-    const context = await this.leads.load(request.leadId);
-    const recipient = chooseRecipient(context, request.email);
+    const lead = await findLead(this.leads, request.leadId, request.email);
+    const recipient = checkedRecipient(lead, request.email);
     const [id] = await this.messages.enqueue([
       {
         account: this.config.KOMMO_SUBDOMAIN,
@@ -88,25 +88,21 @@ export class WidgetSendService {
   }
 }
 
-function chooseRecipient(context: LeadContext, wanted: string | undefined): string {
-  if (context.problem === 'no_contact') {
-    throw new ApiException(422, 'no_contact', `Lead ${context.lead.id} has no contact to email.`);
+/** The address to send to: the one asked for when the lead's contact has it, else the default. */
+function checkedRecipient(lead: LeadModel, wanted: string | undefined): string {
+  if (lead.problem === 'no_contact') {
+    throw new ApiException(422, 'no_contact', `Lead ${lead.lead.id} has no contact to email.`);
   }
 
-  if (context.problem === 'no_email') {
+  if (lead.problem === 'no_email') {
     throw new ApiException(
       422,
       'no_email',
-      `The contact of lead ${context.lead.id} has no email address.`,
+      `The contact of lead ${lead.lead.id} has no email address.`,
     );
   }
 
-  if (wanted === undefined) return context.recipients.find((option) => option.isDefault)!.email;
-
-  const email = normalizeEmail(wanted);
-  const listed = context.recipients.find((option) => option.email === email);
-
-  if (!listed) {
+  if (!lead.recipient) {
     throw new ApiException(
       422,
       'recipient_not_on_lead',
@@ -115,5 +111,5 @@ function chooseRecipient(context: LeadContext, wanted: string | undefined): stri
     );
   }
 
-  return listed.email;
+  return lead.recipient;
 }

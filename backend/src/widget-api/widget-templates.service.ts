@@ -3,9 +3,10 @@ import { PreviewRequest, PreviewResponse, TemplateSummary } from '@kp/shared';
 import { ApiException } from '../common/api-error.filter';
 import { PostmarkClient, RenderedTemplate } from '../postmark/postmark.client';
 import { PostmarkError } from '../postmark/postmark.errors';
+import { LeadModelService } from '../sending/lead-model.service';
+import { missingVariables } from '../sending/missing-variables';
 import { StageRulesService } from '../sending/stage-rules.service';
-import { LeadContextService } from './lead-context.service';
-import { missingVariables } from './template-variables';
+import { findLead } from './lead-lookup';
 
 // Template not found (1101) and template field problems (1120–1123).
 const TEMPLATE_ERROR_CODES = new Set([1101, 1120, 1121, 1122, 1123]);
@@ -23,7 +24,7 @@ export class WidgetTemplatesService {
   constructor(
     private readonly postmark: PostmarkClient,
     private readonly rules: StageRulesService,
-    private readonly leads: LeadContextService,
+    private readonly leads: LeadModelService,
   ) {}
 
   /** Standard templates only (layouts cannot be sent), the ones stage rules use first. */
@@ -38,14 +39,11 @@ export class WidgetTemplatesService {
         name: template.name,
         usedByRule: usedByRule.has(template.alias),
       }))
-      .sort(
-        (a, b) => Number(b.usedByRule) - Number(a.usedByRule) || a.name.localeCompare(b.name),
-      );
+      .sort((a, b) => Number(b.usedByRule) - Number(a.usedByRule) || a.name.localeCompare(b.name));
   }
 
   async preview(request: PreviewRequest): Promise<PreviewResponse> {
-    const context = await this.leads.load(request.leadId);
-    const model = await this.leads.model(context);
+    const { model } = await findLead(this.leads, request.leadId);
     const rendered = await this.render(request.templateAlias, model);
 
     return {

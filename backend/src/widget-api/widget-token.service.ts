@@ -62,7 +62,11 @@ export class WidgetTokenService implements OnModuleInit {
       if (!(error instanceof WidgetTokenError)) throw error;
 
       this.report(error);
-      throw new ApiException(401, `token_${error.problem}`, `Kommo's sign-in token: ${error.message}.`);
+      throw new ApiException(
+        401,
+        `token_${error.problem}`,
+        `Kommo's sign-in token: ${error.message}.`,
+      );
     }
   }
 

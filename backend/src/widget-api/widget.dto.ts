@@ -1,10 +1,5 @@
 import { ArgumentMetadata, Injectable, PipeTransform, ValidationPipe } from '@nestjs/common';
-import {
-  PreviewRequest,
-  ResendPolicy,
-  SendRequest,
-  StageRuleInput,
-} from '@kp/shared';
+import { PreviewRequest, ResendPolicy, SendRequest, StageRuleInput } from '@kp/shared';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -28,21 +23,27 @@ const SAVED_LEAD = {
 };
 
 export class PreviewRequestDto implements PreviewRequest {
-  @IsInt(SAVED_LEAD) @Min(1, SAVED_LEAD)
+  @IsInt(SAVED_LEAD)
+  @Min(1, SAVED_LEAD)
   leadId!: number;
 
-  @IsString() @Length(1, 255)
+  @IsString()
+  @Length(1, 255)
   templateAlias!: string;
 }
 
 export class SendRequestDto implements SendRequest {
-  @IsInt(SAVED_LEAD) @Min(1, SAVED_LEAD)
+  @IsInt(SAVED_LEAD)
+  @Min(1, SAVED_LEAD)
   leadId!: number;
 
-  @IsString() @Length(1, 255)
+  @IsString()
+  @Length(1, 255)
   templateAlias!: string;
 
-  @IsOptional() @IsString() @MaxLength(320)
+  @IsOptional()
+  @IsString()
+  @MaxLength(320)
   email?: string;
 
   @IsString()
@@ -51,13 +52,16 @@ export class SendRequestDto implements SendRequest {
 }
 
 export class StageRuleInputDto implements StageRuleInput {
-  @IsInt() @Min(1)
+  @IsInt()
+  @Min(1)
   pipelineId!: number;
 
-  @IsInt() @Min(1)
+  @IsInt()
+  @Min(1)
   statusId!: number;
 
-  @IsString() @Length(1, 255)
+  @IsString()
+  @Length(1, 255)
   templateAlias!: string;
 
   @IsBoolean()
@@ -66,12 +70,17 @@ export class StageRuleInputDto implements StageRuleInput {
   @IsIn(['once', 'every_entry'])
   resendPolicy!: ResendPolicy;
 
-  @IsOptional() @IsString() @MaxLength(1000)
+  @IsOptional()
+  @IsString()
+  @MaxLength(1000)
   note!: string | null;
 }
 
 export class ReplaceRulesDto {
-  @IsArray() @ArrayMaxSize(1000) @ValidateNested({ each: true }) @Type(() => StageRuleInputDto)
+  @IsArray()
+  @ArrayMaxSize(1000)
+  @ValidateNested({ each: true })
+  @Type(() => StageRuleInputDto)
   rules!: StageRuleInputDto[];
 }
 
@@ -102,7 +111,12 @@ export const widgetBody = new ValidationPipe({
       .map(([field, reason]) => `${field} ${reason}`)
       .join('; ');
 
-    return new ApiException(422, 'invalid_request', `The request is not valid: ${summary}.`, fields);
+    return new ApiException(
+      422,
+      'invalid_request',
+      `The request is not valid: ${summary}.`,
+      fields,
+    );
   },
 });
 

@@ -8,9 +8,17 @@ import { sample } from './samples';
  * with a rule sends them, and the Postmark simulator hands out the samples' MessageIDs.
  */
 export const SAMPLE_EMAILS = {
-  marta: { postmarkId: '5d2b8f0e-3c41-4a7e-9a55-1f0c2b7e9d10', leadId: 4410021, contactId: 2290550 },
+  marta: {
+    postmarkId: '5d2b8f0e-3c41-4a7e-9a55-1f0c2b7e9d10',
+    leadId: 4410021,
+    contactId: 2290550,
+  },
   nora: { postmarkId: '7a1c9d22-0b6e-4f1a-8d3c-6e2f4a9b1c01', leadId: 4410031, contactId: 2290560 },
-  dmitry: { postmarkId: '9b3e1f44-2d8a-4c6b-a1e5-8f4b6c2d3e02', leadId: 4410032, contactId: 2290561 },
+  dmitry: {
+    postmarkId: '9b3e1f44-2d8a-4c6b-a1e5-8f4b6c2d3e02',
+    leadId: 4410032,
+    contactId: 2290561,
+  },
 } as const;
 
 const FORM = 'application/x-www-form-urlencoded';
