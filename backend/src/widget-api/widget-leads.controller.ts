@@ -21,7 +21,7 @@ import { Response } from 'express';
 import { LeadModelService } from '../sending/lead-model.service';
 import { findLead } from './lead-lookup';
 import { LeadMessagesService } from './lead-messages.service';
-import { WidgetUpstreamInterceptor } from './upstream-errors.interceptor';
+import { WidgetUpstreamInterceptor } from './widget-upstream.interceptor';
 import { CurrentWidgetUser, WidgetAuthGuard } from './widget-auth.guard';
 import { LeadIdPipe, PreviewRequestDto, SendRequestDto, widgetBody } from './widget.dto';
 import { WidgetSendService } from './widget-send.service';

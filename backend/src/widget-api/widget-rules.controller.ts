@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Put, UseGuards, UseInterceptors } from '@nestjs/common';
 import { ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { WidgetRulesResponse } from '@kp/shared';
-import { WidgetUpstreamInterceptor } from './upstream-errors.interceptor';
+import { WidgetUpstreamInterceptor } from './widget-upstream.interceptor';
 import { AdminOnly, CurrentWidgetUser, WidgetAuthGuard } from './widget-auth.guard';
 import { ReplaceRulesDto, widgetBody } from './widget.dto';
 import { WidgetRulesService } from './widget-rules.service';

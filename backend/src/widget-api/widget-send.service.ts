@@ -106,7 +106,7 @@ function checkedRecipient(lead: LeadModel, wanted: string | undefined): string {
     throw new ApiException(
       422,
       'recipient_not_on_lead',
-      `${wanted} is not an address of this lead's contact.`,
+      `"${wanted}" is not an address of this lead's contact.`,
       { email: 'must be one of the addresses GET /widget/leads/:leadId/recipients lists' },
     );
   }
