@@ -47,7 +47,7 @@ describe('admin API: access, documentation, validation, rules and templates', ()
       );
     });
 
-    it('refuses a missing, a wrong and a malformed key on every /api/v1 route with 401', async () => {
+    it('refuses a missing, wrong or malformed key on every /api/v1 route with 401', async () => {
       const routes = adminRoutes();
       expect(routes.length).toBeGreaterThanOrEqual(16);
 
@@ -64,7 +64,9 @@ describe('admin API: access, documentation, validation, rules and templates', ()
           const call = request(t.url)[route.method.toLowerCase() as 'get'](path).send({});
           const response = await (authorization ? call.set('Authorization', authorization) : call);
           if (response.status !== 401 || response.body.code !== 'unauthorized') {
-            refusals.push(`${route.method} ${path} with ${authorization ?? 'no key'}: ${response.status}`);
+            refusals.push(
+              `${route.method} ${path} with ${authorization ?? 'no key'}: ${response.status}`,
+            );
           }
         }
       }
@@ -111,7 +113,12 @@ describe('admin API: access, documentation, validation, rules and templates', ()
   describe('validation', () => {
     it('names every bad field of a body', async () => {
       const response = await api
-        .post('/rules', { pipelineId: '7711001', templateAlias: '  ', resendPolicy: 'sometimes', extra: 1 })
+        .post('/rules', {
+          pipelineId: '7711001',
+          templateAlias: '  ',
+          resendPolicy: 'sometimes',
+          extra: 1,
+        })
         .expect(400);
 
       expect(response.body.code).toBe('validation_failed');
@@ -127,9 +134,16 @@ describe('admin API: access, documentation, validation, rules and templates', ()
     });
 
     it('names every bad query parameter', async () => {
-      const response = await api.get('/messages?limit=500&status=lost&from=yesterday&leadId=abc').expect(400);
+      const response = await api
+        .get('/messages?limit=500&status=lost&from=yesterday&leadId=abc')
+        .expect(400);
 
-      expect(Object.keys(response.body.fields).sort()).toEqual(['from', 'leadId', 'limit', 'status']);
+      expect(Object.keys(response.body.fields).sort()).toEqual([
+        'from',
+        'leadId',
+        'limit',
+        'status',
+      ]);
     });
 
     it('names a bad path parameter, and a cursor it never gave out', async () => {
@@ -165,7 +179,11 @@ describe('admin API: access, documentation, validation, rules and templates', ()
 
     it('creates, edits and deletes a rule that Kommo and Postmark both know', async () => {
       const created = await api
-        .post('/rules', { pipelineId: PIPELINE, statusId: QUALIFIED, templateAlias: 'proposal-sent' })
+        .post('/rules', {
+          pipelineId: PIPELINE,
+          statusId: QUALIFIED,
+          templateAlias: 'proposal-sent',
+        })
         .expect(201);
       expect(created.body).toEqual({
         id: expect.any(Number),
@@ -181,7 +199,11 @@ describe('admin API: access, documentation, validation, rules and templates', ()
       const edited = await api
         .patch(`/rules/${id}`, { resendPolicy: 'every_entry', note: 'second touch' })
         .expect(200);
-      expect(edited.body).toMatchObject({ id, templateAlias: 'proposal-sent', resendPolicy: 'every_entry' });
+      expect(edited.body).toMatchObject({
+        id,
+        templateAlias: 'proposal-sent',
+        resendPolicy: 'every_entry',
+      });
 
       const disabled = await api.patch(`/rules/${id}`, { enabled: false }).expect(200);
       expect(disabled.body).toMatchObject({ enabled: false, note: 'second touch' });
@@ -195,7 +217,11 @@ describe('admin API: access, documentation, validation, rules and templates', ()
 
     it('puts a new rule to work at once', async () => {
       const rule = await api
-        .post('/rules', { pipelineId: PIPELINE, statusId: INCOMING, templateAlias: 'proposal-sent' })
+        .post('/rules', {
+          pipelineId: PIPELINE,
+          statusId: INCOMING,
+          templateAlias: 'proposal-sent',
+        })
         .expect(201);
       const body = t.kommo.moveLeads([
         { leadId: 4410021, pipelineId: PIPELINE, statusId: INCOMING, oldStatusId: QUALIFIED },
@@ -207,9 +233,13 @@ describe('admin API: access, documentation, validation, rules and templates', ()
       await api.delete(`/rules/${rule.body.id}`).expect(204);
     });
 
-    it('answers 422 naming the field when Kommo or Postmark does not know the reference', async () => {
+    it('answers 422 naming the field Kommo or Postmark does not know', async () => {
       const template = await api
-        .post('/rules', { pipelineId: PIPELINE, statusId: QUALIFIED, templateAlias: 'no-such-template' })
+        .post('/rules', {
+          pipelineId: PIPELINE,
+          statusId: QUALIFIED,
+          templateAlias: 'no-such-template',
+        })
         .expect(422);
       expect(template.body).toMatchObject({ code: 'unknown_reference' });
       expect(Object.keys(template.body.fields)).toEqual(['templateAlias']);
@@ -228,14 +258,20 @@ describe('admin API: access, documentation, validation, rules and templates', ()
 
     it('checks only what an edit changes, and refuses an unknown new template', async () => {
       const rule = await api
-        .post('/rules', { pipelineId: PIPELINE, statusId: QUALIFIED, templateAlias: 'proposal-sent' })
+        .post('/rules', {
+          pipelineId: PIPELINE,
+          statusId: QUALIFIED,
+          templateAlias: 'proposal-sent',
+        })
         .expect(201);
       // The template disappears from Postmark; the rule can still be switched off.
       const saved = t.postmark.templates.get('proposal-sent')!;
       t.postmark.templates.delete('proposal-sent');
       try {
         await api.patch(`/rules/${rule.body.id}`, { enabled: false }).expect(200);
-        const unknown = await api.patch(`/rules/${rule.body.id}`, { templateAlias: 'gone' }).expect(422);
+        const unknown = await api
+          .patch(`/rules/${rule.body.id}`, { templateAlias: 'gone' })
+          .expect(422);
         expect(Object.keys(unknown.body.fields)).toEqual(['templateAlias']);
       } finally {
         t.postmark.templates.set('proposal-sent', saved);
@@ -245,12 +281,23 @@ describe('admin API: access, documentation, validation, rules and templates', ()
 
     it('answers 409 for a second rule on the same stage, on create and on edit', async () => {
       const first = await api
-        .post('/rules', { pipelineId: PIPELINE, statusId: QUALIFIED, templateAlias: 'proposal-sent' })
+        .post('/rules', {
+          pipelineId: PIPELINE,
+          statusId: QUALIFIED,
+          templateAlias: 'proposal-sent',
+        })
         .expect(201);
       const again = await api
-        .post('/rules', { pipelineId: PIPELINE, statusId: QUALIFIED, templateAlias: 'deal-won-confirmation' })
+        .post('/rules', {
+          pipelineId: PIPELINE,
+          statusId: QUALIFIED,
+          templateAlias: 'deal-won-confirmation',
+        })
         .expect(409);
-      expect(again.body).toMatchObject({ code: 'rule_exists', fields: { statusId: expect.any(String) } });
+      expect(again.body).toMatchObject({
+        code: 'rule_exists',
+        fields: { statusId: expect.any(String) },
+      });
 
       const other = await api
         .post('/rules', { pipelineId: PIPELINE, statusId: 143, templateAlias: 'proposal-sent' })
@@ -278,7 +325,9 @@ describe('admin API: access, documentation, validation, rules and templates', ()
     });
 
     it('previews a template for a lead with what the worker would send', async () => {
-      const response = await api.get('/templates/deal-won-confirmation/preview?leadId=4410021').expect(200);
+      const response = await api
+        .get('/templates/deal-won-confirmation/preview?leadId=4410021')
+        .expect(200);
 
       expect(response.body).toMatchObject({
         subject: 'Your booking is confirmed, Marta Quiroga!',
@@ -310,7 +359,7 @@ describe('admin API: access, documentation, validation, rules and templates', ()
       expect(response.body.subject).toBe('See you on ');
     });
 
-    it('answers 404 for an unknown template, a layout or an unknown lead, 400 without a lead', async () => {
+    it('answers 404 for an unknown template, layout or lead; 400 without a lead', async () => {
       const template = await api.get('/templates/nope/preview?leadId=4410021').expect(404);
       expect(template.body.code).toBe('template_not_found');
       await api.get('/templates/basic/preview?leadId=4410021').expect(404);

@@ -30,6 +30,7 @@ jest.mock('../src/common/logging', () => {
     ...actual,
     loggerOptions: (config: unknown) => {
       const options = actual.loggerOptions(config);
+
       return { ...options, pinoHttp: [{ ...options.pinoHttp, transport: undefined }, sink] };
     },
   };
@@ -77,7 +78,14 @@ describe('logs of a full flow', () => {
 
   it('carry no token, secret or whole address', async () => {
     const api = adminApi(t);
-    const secrets = [ADMIN_KEY, APP_SECRET, WEBHOOK_TOKEN, POSTMARK_AUTH.password, POSTMARK_TOKEN, CLIENT.clientSecret];
+    const secrets = [
+      ADMIN_KEY,
+      APP_SECRET,
+      WEBHOOK_TOKEN,
+      POSTMARK_AUTH.password,
+      POSTMARK_TOKEN,
+      CLIENT.clientSecret,
+    ];
     t.postmark.autoEvents = {
       url: `${t.url}/webhooks/postmark/events`,
       auth: POSTMARK_AUTH,
@@ -109,7 +117,11 @@ describe('logs of a full flow', () => {
     // A bounce, a matched reply, an unmatched one assigned by hand.
     const bounce = sampleJson<Record<string, unknown>>('postmark/webhook-bounce.json');
     const bounced = t.postmark.sent.find((email) => email.To === 'no.such.person@example.net')!;
-    await t.postmark.postEvent(`${t.url}/webhooks/postmark/events`, { ...bounce, MessageID: bounced.MessageID }, POSTMARK_AUTH);
+    await t.postmark.postEvent(
+      `${t.url}/webhooks/postmark/events`,
+      { ...bounce, MessageID: bounced.MessageID },
+      POSTMARK_AUTH,
+    );
     const inbound = (body: string) =>
       request(t.url)
         .post('/webhooks/postmark/inbound')
@@ -118,7 +130,9 @@ describe('logs of a full flow', () => {
         .send(body)
         .expect(200);
     const hash = /\+([^@]+)@/.exec(t.postmark.sent[0].ReplyTo!)![1];
-    await inbound(JSON.stringify({ ...sampleJson('postmark/inbound-reply.json'), MailboxHash: hash }));
+    await inbound(
+      JSON.stringify({ ...sampleJson('postmark/inbound-reply.json'), MailboxHash: hash }),
+    );
     await inbound(sample('postmark/inbound-html-only.json'));
     await t.drain();
     const [unmatched] = (await api.get('/replies/unmatched').expect(200)).body.items;
@@ -126,11 +140,18 @@ describe('logs of a full flow', () => {
 
     // The operator's side: a hand send to a chosen address, a resend, a preview, a bad key.
     const sent = await api
-      .post('/send', { leadId: 4410021, templateAlias: 'proposal-sent', email: 'marta.private@example.org', requestId: 'log-1' })
+      .post('/send', {
+        leadId: 4410021,
+        templateAlias: 'proposal-sent',
+        email: 'marta.private@example.org',
+        requestId: 'log-1',
+      })
       .expect(201);
     await api.post(`/messages/${sent.body.id}/resend`).expect(201);
     await api
-      .get('/templates/deal-won-confirmation/preview?leadId=4410021&email=marta.private@example.org')
+      .get(
+        '/templates/deal-won-confirmation/preview?leadId=4410021&email=marta.private@example.org',
+      )
       .expect(200);
     await adminApi(t, 'wrong-key').get('/messages').expect(401);
     await t.drain();
@@ -147,7 +168,9 @@ describe('logs of a full flow', () => {
     const leaks = [...new Set(secrets), ...ADDRESSES].filter((secret) =>
       logs.toLowerCase().includes(secret.toLowerCase()),
     );
-    const lines = mockLogLines.filter((line) => leaks.some((leak) => line.toLowerCase().includes(leak.toLowerCase())));
+    const lines = mockLogLines.filter((line) =>
+      leaks.some((leak) => line.toLowerCase().includes(leak.toLowerCase())),
+    );
     expect({ leaks, lines }).toEqual({ leaks: [], lines: [] });
   });
 });

@@ -32,7 +32,10 @@ describe('admin API: messages, resend, sending by hand, unmatched replies', () =
     return page.body.items[0] as { id: string };
   };
 
-  const queue = (count: number, make: (index: number) => { leadId: number; templateAlias: string }) =>
+  const queue = (
+    count: number,
+    make: (index: number) => { leadId: number; templateAlias: string },
+  ) =>
     t.app.get(MessagesRepository).enqueue(
       Array.from({ length: count }, (_, index) => ({
         account: 'acmetravel',
@@ -44,7 +47,10 @@ describe('admin API: messages, resend, sending by hand, unmatched replies', () =
     );
 
   it('walks every page once, newest first, with no duplicates', async () => {
-    const ids = await queue(23, (index) => ({ leadId: 5000 + index, templateAlias: 'proposal-sent' }));
+    const ids = await queue(23, (index) => ({
+      leadId: 5000 + index,
+      templateAlias: 'proposal-sent',
+    }));
 
     const seen: string[] = [];
     let cursor: string | null = null;
@@ -63,18 +69,28 @@ describe('admin API: messages, resend, sending by hand, unmatched replies', () =
     expect(seen).toEqual([...ids].reverse());
   });
 
-  it('filters by lead, status, template and creation time, and pages within the filter', async () => {
+  it('filters by lead, status, template and creation time, paging within', async () => {
     await queue(6, (index) => ({
       leadId: index % 2 === 0 ? 7001 : 7002,
       templateAlias: index < 3 ? 'proposal-sent' : 'deal-won-confirmation',
     }));
     const failed = (await queue(1, () => ({ leadId: 7001, templateAlias: 'proposal-sent' })))[0];
-    await t.database.db.updateTable('messages').set({ status: 'failed' }).where('id', '=', failed).execute();
+    await t.database.db
+      .updateTable('messages')
+      .set({ status: 'failed' })
+      .where('id', '=', failed)
+      .execute();
 
     const byLead = await api.get('/messages?leadId=7001&limit=2').expect(200);
     expect(byLead.body.items).toHaveLength(2);
-    const rest = await api.get(`/messages?leadId=7001&limit=2&cursor=${byLead.body.nextCursor}`).expect(200);
-    expect([...byLead.body.items, ...rest.body.items].every((m: { leadId: number }) => m.leadId === 7001)).toBe(true);
+    const rest = await api
+      .get(`/messages?leadId=7001&limit=2&cursor=${byLead.body.nextCursor}`)
+      .expect(200);
+    expect(
+      [...byLead.body.items, ...rest.body.items].every(
+        (m: { leadId: number }) => m.leadId === 7001,
+      ),
+    ).toBe(true);
     expect(byLead.body.items.length + rest.body.items.length).toBe(4);
     expect(rest.body.nextCursor).toBeNull();
 
@@ -118,7 +134,9 @@ describe('admin API: messages, resend, sending by hand, unmatched replies', () =
       'Open',
       'Click',
     ]);
-    const times = detail.body.events.map((event: { occurredAt: string }) => Date.parse(event.occurredAt));
+    const times = detail.body.events.map((event: { occurredAt: string }) =>
+      Date.parse(event.occurredAt),
+    );
     expect([...times].sort((a, b) => a - b)).toEqual(times);
 
     const missing = await api.get('/messages/m_01JJ8ZQ4W7V6Y3T1H2G5K9M0PA').expect(404);
@@ -143,14 +161,19 @@ describe('admin API: messages, resend, sending by hand, unmatched replies', () =
     await t.drain();
 
     expect(t.postmark.sent).toHaveLength(3);
-    expect(t.postmark.sent.every((email) => email.Metadata?.lead_id === String(MARTA_LEAD))).toBe(true);
+    expect(t.postmark.sent.every((email) => email.Metadata?.lead_id === String(MARTA_LEAD))).toBe(
+      true,
+    );
     const keys = await t.database.db
       .selectFrom('messages')
       .select('dedupe_key')
       .where('source', '=', 'admin')
       .orderBy('id')
       .execute();
-    expect(keys.map((row) => row.dedupe_key)).toEqual([`resend:${original.id}:1`, `resend:${original.id}:2`]);
+    expect(keys.map((row) => row.dedupe_key)).toEqual([
+      `resend:${original.id}:1`,
+      `resend:${original.id}:2`,
+    ]);
     expect((await api.get(`/messages/${first.body.id}`).expect(200)).body.status).toBe('sent');
 
     await api.post('/messages/m_01JJ8ZQ4W7V6Y3T1H2G5K9M0PA/resend').expect(404);
@@ -164,20 +187,31 @@ describe('admin API: messages, resend, sending by hand, unmatched replies', () =
       requestId: 'req-1',
     };
     const created = await api.post('/send', body).expect(201);
-    expect(created.body).toMatchObject({ source: 'admin', status: 'queued', recipient: 'marta.private@example.org' });
+    expect(created.body).toMatchObject({
+      source: 'admin',
+      status: 'queued',
+      recipient: 'marta.private@example.org',
+    });
     const repeated = await api.post('/send', body).expect(200);
     expect(repeated.body.id).toBe(created.body.id);
     await t.drain();
 
     expect(t.postmark.sent).toHaveLength(1);
-    expect(t.postmark.sent[0]).toMatchObject({ TemplateAlias: 'proposal-sent', To: 'marta.private@example.org' });
+    expect(t.postmark.sent[0]).toMatchObject({
+      TemplateAlias: 'proposal-sent',
+      To: 'marta.private@example.org',
+    });
     const row = await t.app.get(MessagesRepository).find(created.body.id);
     expect(row).toMatchObject({ dedupe_key: 'manual:req-1', source: 'admin', status: 'sent' });
     const note = t.kommo.notes.find((item) => item.entity_id === MARTA_LEAD);
     expect(note?.params.text).toContain('proposal-sent');
 
     const defaulted = await api
-      .post('/send', { leadId: MARTA_LEAD, templateAlias: 'deal-won-confirmation', requestId: 'req-2' })
+      .post('/send', {
+        leadId: MARTA_LEAD,
+        templateAlias: 'deal-won-confirmation',
+        requestId: 'req-2',
+      })
       .expect(201);
     await t.drain();
     expect(t.postmark.sent[1].To).toBe('marta.quiroga@example.com');
@@ -188,24 +222,39 @@ describe('admin API: messages, resend, sending by hand, unmatched replies', () =
     const base = { leadId: MARTA_LEAD, templateAlias: 'proposal-sent' };
     await api.post('/send', { ...base, requestId: 'r-a' }).expect(201);
 
-    const reused = await api.post('/send', { ...base, templateAlias: 'deal-won-confirmation', requestId: 'r-a' });
+    const reused = await api.post('/send', {
+      ...base,
+      templateAlias: 'deal-won-confirmation',
+      requestId: 'r-a',
+    });
     expect(reused.status).toBe(409);
     expect(reused.body.fields).toHaveProperty('requestId');
 
-    const template = await api.post('/send', { ...base, templateAlias: 'nope', requestId: 'r-b' }).expect(422);
+    const template = await api
+      .post('/send', { ...base, templateAlias: 'nope', requestId: 'r-b' })
+      .expect(422);
     expect(Object.keys(template.body.fields)).toEqual(['templateAlias']);
 
     const lead = await api.post('/send', { ...base, leadId: 999, requestId: 'r-c' }).expect(422);
     expect(Object.keys(lead.body.fields)).toEqual(['leadId']);
 
-    const email = await api.post('/send', { ...base, email: 'jorge@example.com', requestId: 'r-d' }).expect(422);
+    const email = await api
+      .post('/send', { ...base, email: 'jorge@example.com', requestId: 'r-d' })
+      .expect(422);
     expect(Object.keys(email.body.fields)).toEqual(['email']);
 
-    const invalid = await api.post('/send', { leadId: 0, templateAlias: '', email: 'x', requestId: 'a b' }).expect(400);
-    expect(Object.keys(invalid.body.fields).sort()).toEqual(['email', 'leadId', 'requestId', 'templateAlias']);
+    const invalid = await api
+      .post('/send', { leadId: 0, templateAlias: '', email: 'x', requestId: 'a b' })
+      .expect(400);
+    expect(Object.keys(invalid.body.fields).sort()).toEqual([
+      'email',
+      'leadId',
+      'requestId',
+      'templateAlias',
+    ]);
   });
 
-  it('lists unmatched replies page by page and assigns one, which notes it on the lead', async () => {
+  it('lists unmatched replies page by page; assigning one notes it on the lead', async () => {
     const reply = sampleJson<Record<string, unknown>>('postmark/inbound-html-only.json');
     for (let index = 0; index < 5; index += 1) {
       await request(t.url)
@@ -231,10 +280,21 @@ describe('admin API: messages, resend, sending by hand, unmatched replies', () =
     expect(new Set(seen).size).toBe(5);
 
     const first = (await api.get('/replies/unmatched?limit=1').expect(200)).body.items[0];
-    expect(first).toMatchObject({ status: 'unmatched', from: 'pedro.alves@example.com', subject: 'Pergunta sobre a proposta' });
+    expect(first).toMatchObject({
+      status: 'unmatched',
+      from: 'pedro.alves@example.com',
+      subject: 'Pergunta sobre a proposta',
+    });
 
-    const assigned = await api.post(`/replies/${first.id}/assign`, { leadId: MARTA_LEAD }).expect(200);
-    expect(assigned.body).toMatchObject({ id: first.id, status: 'matched', leadId: MARTA_LEAD, matchedBy: 'manual' });
+    const assigned = await api
+      .post(`/replies/${first.id}/assign`, { leadId: MARTA_LEAD })
+      .expect(200);
+    expect(assigned.body).toMatchObject({
+      id: first.id,
+      status: 'matched',
+      leadId: MARTA_LEAD,
+      matchedBy: 'manual',
+    });
     await t.drain();
 
     const notes = t.kommo.notes.filter((note) => note.entity_id === MARTA_LEAD);

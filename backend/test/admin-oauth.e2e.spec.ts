@@ -39,7 +39,11 @@ describe('connecting Kommo by OAuth', () => {
 
   it('reports not connected until a code is exchanged, then connected', async () => {
     const before = await api.get('/kommo/status').expect(200);
-    expect(before.body).toMatchObject({ mode: 'oauth', connected: false, webhook: { registered: null } });
+    expect(before.body).toMatchObject({
+      mode: 'oauth',
+      connected: false,
+      webhook: { registered: null },
+    });
     const refused = await api.get('/kommo/pipelines').expect(503);
     expect(refused.body.code).toBe('kommo_not_connected');
 
@@ -47,16 +51,23 @@ describe('connecting Kommo by OAuth', () => {
     expect(bad.body).toMatchObject({ code: 'code_refused', fields: { code: expect.any(String) } });
 
     const connected = await api.post('/kommo/oauth', { code: kommo.issueOAuthCode() }).expect(200);
-    expect(connected.body).toMatchObject({ mode: 'oauth', connected: true, expiresAt: expect.any(String) });
+    expect(connected.body).toMatchObject({
+      mode: 'oauth',
+      connected: true,
+      expiresAt: expect.any(String),
+    });
     expect(Date.parse(connected.body.expiresAt)).toBeGreaterThan(Date.now() + 23 * 3600_000);
     await api.get('/kommo/pipelines').expect(200);
 
-    const stored = await t.database.db.selectFrom('kommo_tokens').selectAll().executeTakeFirstOrThrow();
+    const stored = await t.database.db
+      .selectFrom('kommo_tokens')
+      .selectAll()
+      .executeTakeFirstOrThrow();
     expect(stored.access_token).toMatch(/^v1\./);
     expect(stored.refresh_token).toMatch(/^v1\./);
   });
 
-  it('refreshes an expiring token exactly once for 20 concurrent requests, and all succeed', async () => {
+  it('refreshes a dying token once for 20 concurrent requests, all answered', async () => {
     await connectWithDyingToken();
 
     const responses = await Promise.all(
@@ -92,7 +103,7 @@ describe('connecting Kommo by OAuth', () => {
     },
   );
 
-  it('connects from the command line without printing a token, and refuses a spent code', async () => {
+  it('connects from the command line, printing no token; refuses a spent code', async () => {
     const saved = { ...process.env };
     Object.assign(process.env, t.env);
     try {
@@ -100,7 +111,9 @@ describe('connecting Kommo by OAuth', () => {
       const code = kommo.issueOAuthCode();
 
       expect(await kommoConnect(['--code', code], (line) => lines.push(line))).toBe(0);
-      expect(lines.join('\n')).toMatch(/Kommo account acmetravel \(Acme Travel\) connected through OAuth/);
+      expect(lines.join('\n')).toMatch(
+        /Kommo account acmetravel \(Acme Travel\) connected through OAuth/,
+      );
       expect(lines.join('\n')).not.toMatch(/def50200|eyJ/);
       // The running service reads the pair the command stored.
       expect((await api.get('/kommo/status').expect(200)).body.connected).toBe(true);

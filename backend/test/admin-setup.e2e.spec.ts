@@ -1,9 +1,22 @@
 import { setupWebhooks } from '../src/cli/setup-webhooks';
 import { adminApi } from './support/admin-api';
-import { ADMIN_KEY, APP_SECRET, POSTMARK_AUTH, startTestApp, TestApp, WEBHOOK_TOKEN } from './support/app';
+import {
+  ADMIN_KEY,
+  APP_SECRET,
+  POSTMARK_AUTH,
+  startTestApp,
+  TestApp,
+  WEBHOOK_TOKEN,
+} from './support/app';
 
 const PUBLIC_URL = 'https://kp.acmetravel.example';
-const SECRETS = [WEBHOOK_TOKEN, POSTMARK_AUTH.password, ADMIN_KEY, APP_SECRET, 'postmark-test-token'];
+const SECRETS = [
+  WEBHOOK_TOKEN,
+  POSTMARK_AUTH.password,
+  ADMIN_KEY,
+  APP_SECRET,
+  'postmark-test-token',
+];
 
 describe('setting up the webhooks', () => {
   let t: TestApp;
@@ -19,7 +32,9 @@ describe('setting up the webhooks', () => {
   });
 
   const expectOneOfEach = (base = PUBLIC_URL) => {
-    expect(t.kommo.webhooks.filter((hook) => hook.destination.includes('/webhooks/kommo/'))).toEqual([
+    expect(
+      t.kommo.webhooks.filter((hook) => hook.destination.includes('/webhooks/kommo/')),
+    ).toEqual([
       expect.objectContaining({
         destination: `${base}/webhooks/kommo/${WEBHOOK_TOKEN}`,
         settings: ['status_lead'],
@@ -33,7 +48,14 @@ describe('setting up the webhooks', () => {
       MessageStream: 'outbound',
       HttpAuth: { Username: POSTMARK_AUTH.user, Password: POSTMARK_AUTH.password },
     });
-    for (const trigger of ['Delivery', 'Bounce', 'SpamComplaint', 'Open', 'Click', 'SubscriptionChange']) {
+    for (const trigger of [
+      'Delivery',
+      'Bounce',
+      'SpamComplaint',
+      'Open',
+      'Click',
+      'SubscriptionChange',
+    ]) {
       expect(hook.Triggers[trigger].Enabled).toBe(true);
     }
     expect(hook.Triggers.Bounce.IncludeContent).toBe(false);
@@ -49,13 +71,19 @@ describe('setting up the webhooks', () => {
       publicUrl: PUBLIC_URL,
       kommo: { action: 'registered', destination: `${PUBLIC_URL}/webhooks/kommo/***`, others: 0 },
       postmarkEvents: { action: 'created', url: `${PUBLIC_URL}/webhooks/postmark/events` },
-      postmarkInbound: { action: 'set', url: `https://***:***@kp.acmetravel.example/webhooks/postmark/inbound` },
+      postmarkInbound: {
+        action: 'set',
+        url: `https://***:***@kp.acmetravel.example/webhooks/postmark/inbound`,
+      },
     });
     expectOneOfEach();
 
     const second = await api.post('/setup/webhooks', { publicUrl: PUBLIC_URL }).expect(200);
     expect(second.body.kommo.action).toBe('unchanged');
-    expect(second.body.postmarkEvents).toMatchObject({ action: 'unchanged', webhookId: first.body.postmarkEvents.webhookId });
+    expect(second.body.postmarkEvents).toMatchObject({
+      action: 'unchanged',
+      webhookId: first.body.postmarkEvents.webhookId,
+    });
     expect(second.body.postmarkInbound.action).toBe('unchanged');
     expectOneOfEach();
 
@@ -70,7 +98,7 @@ describe('setting up the webhooks', () => {
     });
   });
 
-  it('follows a new public URL and a webhook Kommo switched off, still one Postmark webhook', async () => {
+  it('follows a new public URL and a switched-off Kommo webhook, one Postmark hook', async () => {
     await api.post('/setup/webhooks', { publicUrl: PUBLIC_URL }).expect(200);
     t.kommo.disableWebhook(`${PUBLIC_URL}/webhooks/kommo/${WEBHOOK_TOKEN}`);
     expect((await api.get('/kommo/status').expect(200)).body.webhook.disabled).toBe(true);
@@ -102,7 +130,11 @@ describe('setting up the webhooks', () => {
   });
 
   it('refuses a public URL Kommo and Postmark could not call', async () => {
-    for (const publicUrl of ['kp.example.com', 'ftp://kp.example.com', 'https://u:p@kp.example.com']) {
+    for (const publicUrl of [
+      'kp.example.com',
+      'ftp://kp.example.com',
+      'https://u:p@kp.example.com',
+    ]) {
       const response = await api.post('/setup/webhooks', { publicUrl }).expect(400);
       expect(Object.keys(response.body.fields)).toEqual(['publicUrl']);
     }
@@ -131,7 +163,9 @@ describe('setting up the webhooks', () => {
 
       expectOneOfEach();
       const output = lines.join('\n');
-      expect(output).toContain(`Kommo status_lead webhook ${PUBLIC_URL}/webhooks/kommo/***: registered`);
+      expect(output).toContain(
+        `Kommo status_lead webhook ${PUBLIC_URL}/webhooks/kommo/***: registered`,
+      );
       expect(output).toContain('Postmark event webhook');
       expect(output).toContain('already set up; unchanged');
       expect(output).toContain('https://***:***@kp.acmetravel.example/webhooks/postmark/inbound');

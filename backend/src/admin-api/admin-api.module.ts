@@ -14,7 +14,7 @@ import { TemplatesController } from './templates.controller';
 import { UpstreamErrorsInterceptor } from './upstream-errors.interceptor';
 import { WebhookSetupService } from './webhook-setup.service';
 
-/** The operator's REST API under /api/v1, behind ADMIN_API_KEY. Core services come from CoreModule. */
+/** The operator's REST API under /api/v1, behind ADMIN_API_KEY. */
 @Module({
   controllers: [
     RulesController,

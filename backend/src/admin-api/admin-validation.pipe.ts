@@ -1,4 +1,10 @@
-import { ArgumentMetadata, Injectable, PipeTransform, ValidationError, ValidationPipe } from '@nestjs/common';
+import {
+  ArgumentMetadata,
+  Injectable,
+  PipeTransform,
+  ValidationError,
+  ValidationPipe,
+} from '@nestjs/common';
 import { ApiException } from '../common/api-error.filter';
 
 /** Validates bodies and queries against their DTOs; 400 with every bad field named. */

@@ -18,7 +18,12 @@ export interface Page<T> {
 }
 
 /** Callers fetch limit + 1 rows; the extra one only says another page exists. */
-export function toPage<T, R>(rows: R[], limit: number, id: (row: R) => string | number, map: (row: R) => T): Page<T> {
+export function toPage<T, R>(
+  rows: R[],
+  limit: number,
+  id: (row: R) => string | number,
+  map: (row: R) => T,
+): Page<T> {
   const items = rows.slice(0, limit);
   const more = rows.length > limit;
 

@@ -58,13 +58,18 @@ export class KommoAdminService {
     return pipelines.map((pipeline) => ({
       id: pipeline.id,
       name: pipeline.name,
-      stages: (pipeline._embedded?.statuses ?? []).map((stage) => ({ id: stage.id, name: stage.name })),
+      stages: (pipeline._embedded?.statuses ?? []).map((stage) => ({
+        id: stage.id,
+        name: stage.name,
+      })),
     }));
   }
 
   private async webhookState(): Promise<KommoWebhookState> {
     try {
-      const ours = (await this.kommo.listWebhooks()).filter((hook) => this.isOurs(hook.destination));
+      const ours = (await this.kommo.listWebhooks()).filter((hook) =>
+        this.isOurs(hook.destination),
+      );
 
       return {
         registered: ours.length > 0,
@@ -77,7 +82,9 @@ export class KommoAdminService {
   }
 
   private isOurs(destination: string): boolean {
-    return destination.replace(/\/+$/, '').endsWith(`/webhooks/kommo/${this.config.KOMMO_WEBHOOK_TOKEN}`);
+    return destination
+      .replace(/\/+$/, '')
+      .endsWith(`/webhooks/kommo/${this.config.KOMMO_WEBHOOK_TOKEN}`);
   }
 }
 

@@ -9,7 +9,9 @@ export class KommoController {
   constructor(private readonly kommo: KommoAdminService) {}
 
   @Get('status')
-  @ApiOperation({ summary: 'Token mode and expiry, block state, and whether our webhook is registered' })
+  @ApiOperation({
+    summary: 'Token mode and expiry, block state, and whether our webhook is registered',
+  })
   @ApiOkResponse({ type: KommoStatusView })
   status(): Promise<KommoStatusView> {
     return this.kommo.status();

@@ -42,7 +42,10 @@ export class MessagesAdminService {
       select = select.where('id', '<', decodeCursor(query.cursor, MESSAGE_ID));
     }
 
-    const rows = await select.orderBy('id', 'desc').limit(limit + 1).execute();
+    const rows = await select
+      .orderBy('id', 'desc')
+      .limit(limit + 1)
+      .execute();
 
     return toPage(rows, limit, (row) => row.id, toView);
   }
@@ -68,7 +71,8 @@ export class MessagesAdminService {
     if (!original) throw messageNotFound(id);
 
     await this.assertTemplate(original.template_alias);
-    const recipient = email === undefined ? null : await this.recipientFor(Number(original.lead_id), email);
+    const recipient =
+      email === undefined ? null : await this.recipientFor(Number(original.lead_id), email);
 
     const prefix = `resend:${id}:`;
     const earlier = await this.database.db
@@ -148,7 +152,8 @@ export class MessagesAdminService {
 
   private async assertTemplate(alias: string): Promise<void> {
     const templates = await this.postmark.listTemplates();
-    if (templates.some((template) => template.type === 'Standard' && template.alias === alias)) return;
+    if (templates.some((template) => template.type === 'Standard' && template.alias === alias))
+      return;
 
     throw new ApiException(422, 'unknown_reference', `Postmark has no template "${alias}"`, {
       templateAlias: `the Postmark server has no template "${alias}"`,
@@ -165,7 +170,8 @@ export class MessagesAdminService {
 
     if (!found) throw refuse('leadId', `Kommo has no lead ${leadId}`);
     if (found.problem === 'no_contact') throw refuse('leadId', 'the lead has no contact');
-    if (found.problem === 'no_email') throw refuse('leadId', 'the main contact has no email address');
+    if (found.problem === 'no_email')
+      throw refuse('leadId', 'the main contact has no email address');
     if (!found.recipient) {
       throw refuse('email', "not one of the addresses of the lead's main contact");
     }

@@ -24,7 +24,7 @@ export class MessagesController {
   }
 
   @Get('messages/:id')
-  @ApiOperation({ summary: "One email with its timeline of Postmark events" })
+  @ApiOperation({ summary: 'One email with its timeline of Postmark events' })
   @ApiOkResponse({ type: MessageDetail })
   @ApiErrors(404)
   detail(@Param('id') id: string): Promise<MessageDetail> {
@@ -34,7 +34,8 @@ export class MessagesController {
   @Post('messages/:id/resend')
   @ApiOperation({
     summary: 'Queue the same template to the same lead again, as a new email',
-    description: 'The original keeps its status. Without email, the lead’s default address is used.',
+    description:
+      'The original keeps its status. Without email, the lead’s default address is used.',
   })
   @ApiCreatedResponse({ type: MessageDetail })
   @ApiErrors(400, 404, 409, 422)

@@ -30,15 +30,23 @@ export class RepliesAdminService {
     return toPage(rows, limit, (row) => Number(row.id), toView);
   }
 
-  /** Writes the reply as a note on the lead (through the Kommo write queue) and marks it matched. */
+  /** Queues the reply as a note on the lead and marks it matched. */
   async assign(id: number, leadId: number): Promise<ReplyView> {
     const reply = await this.inbound.get(id);
     if (!reply) throw new ApiException(404, 'reply_not_found', `No reply ${id}`);
     if (reply.status === 'matched') {
-      throw new ApiException(409, 'already_matched', `Reply ${id} already belongs to lead ${reply.lead_id}`);
+      throw new ApiException(
+        409,
+        'already_matched',
+        `Reply ${id} already belongs to lead ${reply.lead_id}`,
+      );
     }
     if (reply.status === 'invalid') {
-      throw new ApiException(409, 'reply_invalid', `Reply ${id} was not readable JSON; nothing to note`);
+      throw new ApiException(
+        409,
+        'reply_invalid',
+        `Reply ${id} was not readable JSON; nothing to note`,
+      );
     }
 
     const [lead] = await this.kommo.getLeadsWithContacts([leadId]);

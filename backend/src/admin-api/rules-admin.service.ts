@@ -44,7 +44,8 @@ export class RulesAdminService {
     // Only what the request names changes; a rule whose template vanished can still be disabled.
     const patch = definedOnly(body) as Partial<StageRuleInput>;
     const merged = { ...current, ...patch };
-    const stageChanged = merged.pipelineId !== current.pipelineId || merged.statusId !== current.statusId;
+    const stageChanged =
+      merged.pipelineId !== current.pipelineId || merged.statusId !== current.statusId;
     if (stageChanged) await this.assertStageFree(merged, id);
     await this.assertKnown(merged, {
       stage: stageChanged,
@@ -78,12 +79,15 @@ export class RulesAdminService {
     const fields: Record<string, string> = {};
 
     if (check.stage) {
-      const pipeline = (await this.kommo.getPipelines()).find((item) => item.id === rule.pipelineId);
+      const pipeline = (await this.kommo.getPipelines()).find(
+        (item) => item.id === rule.pipelineId,
+      );
       const stages = pipeline?._embedded?.statuses ?? [];
       if (!pipeline) {
         fields.pipelineId = `Kommo has no pipeline ${rule.pipelineId}`;
       } else if (!stages.some((stage) => stage.id === rule.statusId)) {
-        fields.statusId = `pipeline "${pipeline.name}" (${pipeline.id}) has no stage ${rule.statusId}`;
+        const name = `"${pipeline.name}" (${pipeline.id})`;
+        fields.statusId = `pipeline ${name} has no stage ${rule.statusId}`;
       }
     }
 
@@ -134,7 +138,9 @@ function duplicate(rule: StageRuleInput, existingId?: number): ApiException {
 }
 
 function definedOnly<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, item]) => item !== undefined)) as Partial<T>;
+  return Object.fromEntries(
+    Object.entries(value).filter(([, item]) => item !== undefined),
+  ) as Partial<T>;
 }
 
 function isUniqueViolation(error: unknown): boolean {

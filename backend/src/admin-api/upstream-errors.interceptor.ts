@@ -17,7 +17,9 @@ export class UpstreamErrorsInterceptor implements NestInterceptor {
       catchError((error: unknown) => {
         const mapped = toApiException(error);
         if (mapped) {
-          const { method, path } = context.switchToHttp().getRequest<{ method: string; path: string }>();
+          const { method, path } = context
+            .switchToHttp()
+            .getRequest<{ method: string; path: string }>();
           this.logger.warn(`${method} ${path}: ${(error as Error).message}`);
         }
 

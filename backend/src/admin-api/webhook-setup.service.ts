@@ -23,7 +23,11 @@ const EVENT_TRIGGERS: Record<string, Record<string, boolean>> = {
 
 export interface WebhookSetupReport {
   publicUrl: string;
-  kommo: { action: 'registered' | 'enabled_again' | 'unchanged'; destination: string; others: number };
+  kommo: {
+    action: 'registered' | 'enabled_again' | 'unchanged';
+    destination: string;
+    others: number;
+  };
   postmarkEvents: {
     action: 'created' | 'updated' | 'unchanged';
     webhookId: number;
@@ -87,20 +91,31 @@ export class WebhookSetupService {
   private async postmarkEvents(base: string): Promise<WebhookSetupReport['postmarkEvents']> {
     const url = `${base}${EVENTS_PATH}`;
     const messageStream = this.config.POSTMARK_MESSAGE_STREAM;
-    const auth = { Username: this.config.POSTMARK_WEBHOOK_USER, Password: this.config.POSTMARK_WEBHOOK_PASSWORD };
+    const auth = {
+      Username: this.config.POSTMARK_WEBHOOK_USER,
+      Password: this.config.POSTMARK_WEBHOOK_PASSWORD,
+    };
     const server = this.postmark.server;
 
     const { Webhooks } = await postmarkCall(() => server.getWebhooks({ messageStream }));
     // Ours is the one posting to our events path, even from an older public URL.
     const existing = Webhooks.find(
-      (hook) => (hook.MessageStream ?? messageStream) === messageStream && pathOf(hook.Url).endsWith(EVENTS_PATH),
+      (hook) =>
+        (hook.MessageStream ?? messageStream) === messageStream &&
+        pathOf(hook.Url).endsWith(EVENTS_PATH),
     );
-    const wanted = { Url: url, HttpAuth: auth, Triggers: EVENT_TRIGGERS as Models.WebhookRequestTriggers };
+    const wanted = {
+      Url: url,
+      HttpAuth: auth,
+      Triggers: EVENT_TRIGGERS as Models.WebhookRequestTriggers,
+    };
 
     let action: WebhookSetupReport['postmarkEvents']['action'] = 'unchanged';
     let webhookId = existing?.ID ?? 0;
     if (!existing) {
-      const created = await postmarkCall(() => server.createWebhook({ ...wanted, MessageStream: messageStream }));
+      const created = await postmarkCall(() =>
+        server.createWebhook({ ...wanted, MessageStream: messageStream }),
+      );
       webhookId = created.ID;
       action = 'created';
     } else if (!sameWebhook(existing, url, auth)) {
@@ -159,7 +174,11 @@ function pathOf(url: string): string {
   }
 }
 
-function sameWebhook(hook: Models.Webhook, url: string, auth: { Username: string; Password: string }): boolean {
+function sameWebhook(
+  hook: Models.Webhook,
+  url: string,
+  auth: { Username: string; Password: string },
+): boolean {
   const triggers = hook.Triggers as unknown as Record<string, Record<string, boolean> | undefined>;
   const triggersMatch = Object.entries(EVENT_TRIGGERS).every(([name, settings]) =>
     Object.entries(settings).every(([key, value]) => triggers?.[name]?.[key] === value),

@@ -24,7 +24,10 @@ export function argValue(argv: string[], name: string): string | undefined {
  * so a one-off command never races the running service for the outbox. Answers the exit
  * code: 0 when the task succeeded, 1 when it or the configuration failed.
  */
-export async function runTask(print: Print, task: (app: INestApplicationContext) => Promise<void>): Promise<number> {
+export async function runTask(
+  print: Print,
+  task: (app: INestApplicationContext) => Promise<void>,
+): Promise<number> {
   process.env.WORKER_ENABLED = 'false';
   try {
     loadConfig();

@@ -1,8 +1,7 @@
 import { WebhookSetupService } from '../admin-api/webhook-setup.service';
 import { argValue, Print, printToStdout, runTask } from './cli-support';
 
-const USAGE =
-  'Usage: npm run setup:webhooks -- --public-url https://your.host (or set PUBLIC_URL)';
+const USAGE = 'Usage: npm run setup:webhooks -- --public-url https://your.host (or set PUBLIC_URL)';
 
 const SAID: Record<string, string> = {
   registered: 'registered',

@@ -7,7 +7,8 @@ describe('address masking', () => {
 
   it('masks every address inside a text, encoded or not, and leaves masked ones alone', () => {
     const text =
-      'Found inactive addresses: annoyed@example.org, x@y.co. Query ?email=marta.private%40example.org ' +
+      'Found inactive addresses: annoyed@example.org, x@y.co. ' +
+      'Query ?email=marta.private%40example.org ' +
       'seen by m***@example.com';
 
     expect(maskEmailsIn(text)).toBe(

@@ -40,7 +40,7 @@ export function loggerOptions(config: AppConfig): Params {
           url: maskEmailsIn(redactPath(request.url)),
         }),
       },
-      // Last line of defence: an address quoted inside a message (say, a Postmark error) is masked too.
+      // Last line of defence: an address quoted in a message (a Postmark error) is masked too.
       hooks: {
         logMethod(args, method) {
           const masked = args.map((arg) => (typeof arg === 'string' ? maskEmailsIn(arg) : arg));

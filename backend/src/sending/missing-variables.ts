@@ -21,6 +21,7 @@ function collect(suggested: unknown, model: unknown, path: string, missing: stri
       const inner = isRecord(model) ? model[key] : undefined;
       collect(value, inner, path ? `${path}.${key}` : key, missing);
     }
+
     return;
   }
 

@@ -15,7 +15,7 @@ const QUALIFIED = 61822002;
 const LEAD_WITHOUT_CONTACT = 4410050;
 // Postmark's events arrive this far apart, more than the sidebar's 5 s refresh, so each
 // state is on screen for at least one refresh.
-const EVENT_GAP_MS = 6_500;
+const EVENT_GAP_MS = 8_000;
 const STATE_TIMEOUT_MS = 25_000;
 
 const origin = (harness: RunningHarness) => new URL(harness.url).origin;

@@ -7,12 +7,14 @@ export const API = '/api/v1';
 
 /** Supertest calls to the admin API carrying the admin key (or another one). */
 export function adminApi(t: TestApp, key: string | null = ADMIN_KEY) {
-  const withKey = (test: request.Test) => (key === null ? test : test.set('Authorization', `Bearer ${key}`));
+  const withKey = (test: request.Test) =>
+    key === null ? test : test.set('Authorization', `Bearer ${key}`);
 
   return {
     get: (path: string) => withKey(request(t.url).get(`${API}${path}`)),
     post: (path: string, body?: object) => withKey(request(t.url).post(`${API}${path}`)).send(body),
-    patch: (path: string, body?: object) => withKey(request(t.url).patch(`${API}${path}`)).send(body),
+    patch: (path: string, body?: object) =>
+      withKey(request(t.url).patch(`${API}${path}`)).send(body),
     delete: (path: string) => withKey(request(t.url).delete(`${API}${path}`)),
   };
 }
@@ -32,7 +34,9 @@ export function registeredRoutes(app: INestApplication): RouteInfo[] {
   const routes: RouteInfo[] = [];
   for (const layer of stack) {
     if (!layer.route) continue;
-    for (const method of Object.keys(layer.route.methods).filter((name) => layer.route!.methods[name])) {
+    for (const method of Object.keys(layer.route.methods).filter(
+      (name) => layer.route!.methods[name],
+    )) {
       routes.push({ method: method.toUpperCase(), path: layer.route.path });
     }
   }
@@ -46,5 +50,7 @@ interface Layer {
 
 /** Fills path parameters with harmless values: `/rules/:id` → `/rules/1`. */
 export function concretePath(path: string): string {
-  return path.replace(/:([A-Za-z_]+)/g, (_, name: string) => (name === 'id' ? '1' : `sample-${name}`));
+  return path.replace(/:([A-Za-z_]+)/g, (_, name: string) =>
+    name === 'id' ? '1' : `sample-${name}`,
+  );
 }

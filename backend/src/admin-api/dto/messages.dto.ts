@@ -41,7 +41,10 @@ export class MessageListQuery {
   @IsISO8601()
   from?: string;
 
-  @ApiPropertyOptional({ description: 'Created before (ISO 8601, exclusive)', example: '2025-02-01' })
+  @ApiPropertyOptional({
+    description: 'Created before (ISO 8601, exclusive)',
+    example: '2025-02-01',
+  })
   @IsOptional()
   @IsISO8601()
   to?: string;
@@ -95,7 +98,9 @@ export class MessagePage {
 }
 
 export class ResendBody {
-  @ApiPropertyOptional({ description: "One of the lead's addresses; the default one when left out" })
+  @ApiPropertyOptional({
+    description: "One of the lead's addresses; the default one when left out",
+  })
   @IsOptional()
   @IsEmail()
   email?: string;
@@ -114,7 +119,9 @@ export class ManualSendBody {
   @MaxLength(255)
   templateAlias!: string;
 
-  @ApiPropertyOptional({ description: "One of the lead's addresses; the default one when left out" })
+  @ApiPropertyOptional({
+    description: "One of the lead's addresses; the default one when left out",
+  })
   @IsOptional()
   @IsEmail()
   email?: string;

@@ -17,7 +17,7 @@ const RESEND_POLICIES: ResendPolicy[] = ['once', 'every_entry'];
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
 export class StageRuleBody {
-  @ApiProperty({ example: 7711001, description: "Kommo pipeline id" })
+  @ApiProperty({ example: 7711001, description: 'Kommo pipeline id' })
   @IsInt()
   @Min(1)
   pipelineId!: number;

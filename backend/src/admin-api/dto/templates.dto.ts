@@ -20,7 +20,9 @@ export class PreviewQuery {
   @Min(1)
   leadId!: number;
 
-  @ApiPropertyOptional({ description: "One of the lead's addresses; the default one when left out" })
+  @ApiPropertyOptional({
+    description: "One of the lead's addresses; the default one when left out",
+  })
   @IsOptional()
   @IsEmail()
   email?: string;
