@@ -30,7 +30,10 @@ export class ApiErrorFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
     const { status, body } = this.toBody(exception);
-    if (status >= 500) {
+    if (status >= 500 && exception instanceof ApiException) {
+      // A deliberate 502/503 (Kommo or Postmark down) is already explained; no stack needed.
+      this.logger.warn(`${body.code}: ${body.message}`);
+    } else if (status >= 500) {
       this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     }
     response.status(status).json(body);

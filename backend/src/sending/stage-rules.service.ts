@@ -6,8 +6,8 @@ import { StageRuleRow } from '../database/schema';
 
 /**
  * Which template goes out when a lead enters which stage. Keyed by (pipeline, status):
- * statuses 142 and 143 exist in every pipeline. Seeded from STAGE_RULES at start-up, then
- * edited through the admin API or the widget; kept in memory for the webhook's hot path.
+ * statuses 142 and 143 exist in every pipeline. Seeded from STAGE_RULES at start-up (only stages
+ * that have no rule yet), then edited through the admin API or the widget; kept in memory for the webhook's hot path.
  */
 @Injectable()
 export class StageRulesService implements OnModuleInit {
@@ -35,14 +35,8 @@ export class StageRulesService implements OnModuleInit {
           created_at: now,
           updated_at: now,
         })
-        .onConflict((conflict) =>
-          conflict.columns(['pipeline_id', 'status_id']).doUpdateSet({
-            template_alias: rule.templateAlias,
-            resend_policy: rule.resendPolicy ?? 'once',
-            note: rule.note ?? null,
-            updated_at: now,
-          }),
-        )
+        // Edits made later in the widget or the admin API win over the seed.
+        .onConflict((conflict) => conflict.columns(['pipeline_id', 'status_id']).doNothing())
         .execute();
     }
     await this.reload();
