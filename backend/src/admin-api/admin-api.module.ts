@@ -11,7 +11,7 @@ import { RulesController } from './rules.controller';
 import { SetupController } from './setup.controller';
 import { TemplatesAdminService } from './templates-admin.service';
 import { TemplatesController } from './templates.controller';
-import { UpstreamErrorsInterceptor } from './upstream-errors.interceptor';
+import { UpstreamErrorsInterceptor } from '../common/upstream-errors.interceptor';
 import { WebhookSetupService } from './webhook-setup.service';
 
 /** The operator's REST API under /api/v1, behind ADMIN_API_KEY. */

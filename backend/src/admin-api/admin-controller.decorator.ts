@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { AdminKeyGuard } from './admin-key.guard';
 import { adminValidationPipe } from './admin-validation.pipe';
 import { ApiErrorDto } from './dto/api-error.dto';
-import { UpstreamErrorsInterceptor } from './upstream-errors.interceptor';
+import { UpstreamErrorsInterceptor } from '../common/upstream-errors.interceptor';
 
 export const ADMIN_PREFIX = 'api/v1';
 

@@ -21,7 +21,7 @@ import { Response } from 'express';
 import { LeadModelService } from '../sending/lead-model.service';
 import { findLead } from './lead-lookup';
 import { LeadMessagesService } from './lead-messages.service';
-import { WidgetUpstreamInterceptor } from './widget-upstream.interceptor';
+import { UpstreamErrorsInterceptor } from '../common/upstream-errors.interceptor';
 import { CurrentWidgetUser, WidgetAuthGuard } from './widget-auth.guard';
 import { LeadIdPipe, PreviewRequestDto, SendRequestDto, widgetBody } from './widget.dto';
 import { WidgetSendService } from './widget-send.service';
@@ -33,7 +33,7 @@ import { WidgetUser } from './widget-token';
 @ApiSecurity('kommo-widget')
 @Controller('widget')
 @UseGuards(WidgetAuthGuard)
-@UseInterceptors(WidgetUpstreamInterceptor)
+@UseInterceptors(UpstreamErrorsInterceptor)
 export class WidgetLeadsController {
   constructor(
     private readonly templates: WidgetTemplatesService,

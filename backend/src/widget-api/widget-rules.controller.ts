@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Put, UseGuards, UseInterceptors } from '@nestjs/common';
 import { ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { WidgetRulesResponse } from '@kp/shared';
-import { WidgetUpstreamInterceptor } from './widget-upstream.interceptor';
+import { UpstreamErrorsInterceptor } from '../common/upstream-errors.interceptor';
 import { AdminOnly, CurrentWidgetUser, WidgetAuthGuard } from './widget-auth.guard';
 import { ReplaceRulesDto, widgetBody } from './widget.dto';
 import { WidgetRulesService } from './widget-rules.service';
@@ -12,7 +12,7 @@ import { WidgetUser } from './widget-token';
 @ApiSecurity('kommo-widget')
 @Controller('widget/rules')
 @UseGuards(WidgetAuthGuard)
-@UseInterceptors(WidgetUpstreamInterceptor)
+@UseInterceptors(UpstreamErrorsInterceptor)
 @AdminOnly()
 export class WidgetRulesController {
   constructor(private readonly rules: WidgetRulesService) {}
