@@ -3,7 +3,7 @@ import { monotonicFactory } from 'ulid';
 import { claimDue } from '../database/claim';
 import { DatabaseService } from '../database/database.service';
 import { MessageRow, MessageUpdate } from '../database/schema';
-import { MessageStatus, STATUS_RANK } from '@kp/shared';
+import { MESSAGE_STATUSES, MessageStatus, STATUS_RANK } from '@kp/shared';
 
 const ulid = monotonicFactory();
 
@@ -119,13 +119,20 @@ export class MessagesRepository {
     }
   }
 
-  /** Moves a message forward only: a late Delivery never undoes an Open or a Bounce. */
+  /**
+   * Moves a message forward only (a late Delivery never undoes an Open or a Bounce), in one
+   * conditional update so two events racing on PostgreSQL cannot leave the lesser status.
+   */
   async advance(id: string, status: MessageStatus, db = this.db): Promise<boolean> {
-    const row = await db.selectFrom('messages').select('status').where('id', '=', id).executeTakeFirst();
-    if (!row || STATUS_RANK[row.status as MessageStatus] >= STATUS_RANK[status]) return false;
-    await this.update(id, { status }, db);
+    const behind = MESSAGE_STATUSES.filter((other) => STATUS_RANK[other] < STATUS_RANK[status]);
+    const result = await db
+      .updateTable('messages')
+      .set({ status, updated_at: Date.now() })
+      .where('id', '=', id)
+      .where('status', 'in', behind)
+      .executeTakeFirst();
 
-    return true;
+    return Number(result.numUpdatedRows) > 0;
   }
 
   find(id: string): Promise<MessageRow | undefined> {

@@ -1,11 +1,9 @@
 import { createHash } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
-import { MESSAGE_STATUSES, MessageStatus, STATUS_RANK } from '@kp/shared';
-import { Kysely } from 'kysely';
 import { AppConfig } from '../config/app-config';
 import { maskEmail } from '../common/crypto';
 import { DatabaseService } from '../database/database.service';
-import { Database, MessageRow } from '../database/schema';
+import { MessageRow } from '../database/schema';
 import { MetricsService } from '../health/metrics.service';
 import { KommoWritesService, NoteWrite, TagWrite } from '../kommo/kommo-writes.service';
 import { PostmarkClient } from '../postmark/postmark.client';
@@ -78,7 +76,7 @@ export class TrackingService {
         .executeTakeFirst();
       if (!inserted || !message) return Boolean(inserted);
 
-      if (event.status) await this.advance(trx, message.id, event.status);
+      if (event.status) await this.messages.advance(message.id, event.status, trx);
       const { notes, tags } = this.consequences(event, message);
       await this.writes.addNotes(notes, trx);
       await this.writes.addTags(tags, trx);
@@ -156,21 +154,6 @@ export class TrackingService {
     }
 
     return 0;
-  }
-
-  /**
-   * Moves the status forward in one conditional update, so two events racing on PostgreSQL
-   * cannot both read 'sent' and leave the lesser status behind.
-   */
-  private async advance(db: Kysely<Database>, messageId: string, status: MessageStatus) {
-    const behind = MESSAGE_STATUSES.filter((other) => STATUS_RANK[other] < STATUS_RANK[status]);
-
-    await db
-      .updateTable('messages')
-      .set({ status, updated_at: Date.now() })
-      .where('id', '=', messageId)
-      .where('status', 'in', behind)
-      .execute();
   }
 
   private async reconcileOne(message: MessageRow): Promise<void> {
