@@ -71,7 +71,7 @@ export function parsePostmarkEvent(raw: string): { event: DeliveryEvent; payload
   };
 }
 
-function statusOf(recordType: DeliveryEvent['recordType'], hardBounce: boolean): MessageStatus | null {
+export function statusOf(recordType: DeliveryEvent['recordType'], hardBounce: boolean): MessageStatus | null {
   switch (recordType) {
     case 'Delivery':
       return 'delivered';

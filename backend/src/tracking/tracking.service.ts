@@ -9,7 +9,7 @@ import { KommoWritesService, NoteWrite, TagWrite } from '../kommo/kommo-writes.s
 import { PostmarkClient } from '../postmark/postmark.client';
 import { MessagesRepository } from '../sending/messages.repository';
 import { NoteKey, noteText } from '../sending/notes';
-import { DeliveryEvent, withoutNul } from './postmark-event';
+import { DeliveryEvent, statusOf, withoutNul } from './postmark-event';
 
 export interface EventOutcome {
   stored: boolean;
@@ -164,7 +164,6 @@ export class TrackingService {
       const occurredAt = Date.parse(item.ReceivedAt) || Date.now();
       const bounceType = String(item.Details?.BounceType ?? item.Details?.Summary ?? '');
       const hardBounce = recordType === 'Bounce' && !/soft|transient|delay/i.test(bounceType);
-      const status = { Delivery: 'delivered', Open: 'opened', Click: 'clicked', SpamComplaint: 'complained', Bounce: hardBounce ? 'bounced' : null, SubscriptionChange: null }[recordType] as DeliveryEvent['status'];
       await this.record(
         {
           recordType,
@@ -173,7 +172,7 @@ export class TrackingService {
           recipient: message.recipient,
           occurredAt,
           detail: bounceType || null,
-          status,
+          status: statusOf(recordType, hardBounce),
           hardBounce,
           suppressSending: false,
           suppressionReason: null,
