@@ -207,11 +207,12 @@ describe('which lead a reply belongs to', () => {
       expect(eventNotesOn(t, 4410077)).toEqual([]);
     });
 
-    it('uses the lead id header when nothing better is there', async () => {
+    it('ignores a lead id header, which anyone writing to the inbound address could forge', async () => {
       const row = await deliver(reply(withHeaders(['X-Kommo-Lead-Id', String(dmitry.leadId)])));
 
-      expect(row).toMatchObject({ lead_id: dmitry.leadId, matched_by: 'lead_header' });
-      expect(row.message_id).toBeNull();
+      expect(row.lead_id).not.toBe(dmitry.leadId);
+      expect(row.matched_by).not.toBe('lead_header');
+      expect(eventNotesOn(t, dmitry.leadId)).toEqual([]);
     });
   });
 

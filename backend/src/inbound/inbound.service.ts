@@ -17,10 +17,13 @@ import {
   InboundPayload,
   isAutoReply,
   referencedMessageIds,
+  isObject,
   replyText,
+  toInboundPayload,
 } from './reply-text';
+import { KommoError } from '../kommo/kommo.errors';
 
-export type MatchedBy = 'token' | 'in_reply_to' | 'references' | 'lead_header' | 'sender';
+export type MatchedBy = 'token' | 'in_reply_to' | 'references' | 'sender';
 
 interface Match {
   leadId: number;
@@ -54,13 +57,15 @@ export class InboundService {
 
   /** Stores the raw body; `duplicate` when this Postmark message was stored before. */
   async store(raw: string): Promise<{ id: number; duplicate: boolean }> {
-    let payload: InboundPayload | undefined;
+    let parsed: unknown;
     try {
-      payload = JSON.parse(raw) as InboundPayload;
+      parsed = JSON.parse(raw);
     } catch {
-      payload = undefined;
+      parsed = undefined;
     }
-    const valid = payload && typeof payload === 'object';
+    // Only a JSON object can be a reply; anything else is kept as invalid.
+    const valid = isObject(parsed);
+    const payload = valid ? toInboundPayload(parsed) : undefined;
     // Something without Postmark's id still gets stored under a hash of its bytes.
     const postmarkId =
       (valid && typeof payload?.MessageID === 'string' && payload.MessageID) ||
@@ -101,31 +106,35 @@ export class InboundService {
     const row = await this.database.db.selectFrom('inbound_messages').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row || row.status !== 'received') return row;
 
-    const payload = JSON.parse(row.raw) as InboundPayload;
-    let match: Match | null;
+    const payload = toInboundPayload(JSON.parse(row.raw));
     try {
-      match = await this.correlate(payload);
+      const match = await this.correlate(payload);
+      if (!match) {
+        await this.setStatus(id, { status: 'unmatched', processed_at: Date.now() });
+        this.logger.warn(`reply from ${maskEmail(row.from_email)} matched no lead; kept as unmatched #${id}`);
+        return this.get(id);
+      }
+
+      await this.writeNote(row, payload, match.leadId);
+      await this.setStatus(id, {
+        status: 'matched',
+        lead_id: match.leadId,
+        message_id: match.messageId,
+        matched_by: match.by,
+        processed_at: Date.now(),
+      });
+      this.logger.log(`reply from ${maskEmail(row.from_email)} matched lead ${match.leadId} by ${match.by}`);
     } catch (error) {
-      // Kommo unreachable while looking up the sender: leave it 'received' for the next pass.
-      this.logger.warn(`reply ${row.postmark_message_id}: matching postponed: ${String(error)}`);
-      return row;
+      if (error instanceof KommoError && (error.kind === 'transient' || error.kind === 'blocked')) {
+        // Kommo unreachable while looking up the sender: it stays 'received' for a later pass.
+        this.logger.warn(`reply #${id}: matching postponed: ${error.message}`);
+        return row;
+      }
+      // Anything else will fail the same way next time: keep the reply, say why, move on.
+      const reason = error instanceof Error ? error.message : String(error);
+      await this.setStatus(id, { status: 'failed', error: reason.slice(0, 1000), processed_at: Date.now() });
+      this.logger.error(`reply #${id} could not be processed and is kept as failed: ${reason}`);
     }
-
-    if (!match) {
-      await this.setStatus(id, { status: 'unmatched', processed_at: Date.now() });
-      this.logger.warn(`reply from ${maskEmail(row.from_email)} matched no lead; kept as unmatched #${id}`);
-      return this.get(id);
-    }
-
-    await this.writeNote(row, payload, match.leadId);
-    await this.setStatus(id, {
-      status: 'matched',
-      lead_id: match.leadId,
-      message_id: match.messageId,
-      matched_by: match.by,
-      processed_at: Date.now(),
-    });
-    this.logger.log(`reply from ${maskEmail(row.from_email)} matched lead ${match.leadId} by ${match.by}`);
 
     return this.get(id);
   }
@@ -135,7 +144,7 @@ export class InboundService {
     const row = await this.get(id);
     if (!row || row.status === 'invalid') return undefined;
 
-    await this.writeNote(row, JSON.parse(row.raw) as InboundPayload, leadId);
+    await this.writeNote(row, toInboundPayload(JSON.parse(row.raw)), leadId);
     await this.setStatus(id, { status: 'matched', lead_id: leadId, matched_by: 'manual', processed_at: Date.now() });
 
     return this.get(id);
@@ -188,11 +197,8 @@ export class InboundService {
       }
     }
 
-    const leadHeader = Number(headerValue(payload, 'X-Kommo-Lead-Id'));
-    if (Number.isSafeInteger(leadHeader) && leadHeader > 0) {
-      return { leadId: leadHeader, messageId: null, by: 'lead_header' };
-    }
-
+    // A lead-id header is deliberately not trusted: anyone can write to the inbound address,
+    // and our outgoing emails cannot make a header come back in the reply.
     const sender = normalizeEmail(payload.FromFull?.Email ?? payload.From);
     if (!sender) return null;
     const leadId = await this.leadForSender(sender);

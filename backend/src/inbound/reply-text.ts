@@ -104,3 +104,48 @@ export function formatSize(bytes: number | undefined): string {
 
   return `${(size / 1024 / 1024).toFixed(1)} MB`;
 }
+
+/**
+ * The inbound JSON with every field we read in the type we expect: strings as strings, lists
+ * as lists. Anything else (a sender's client or a forger sending odd shapes) is dropped here,
+ * so nothing deeper can trip over it.
+ */
+export function toInboundPayload(parsed: unknown): InboundPayload {
+  const source = isObject(parsed) ? parsed : {};
+  const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+  const objects = (value: unknown) => (Array.isArray(value) ? value.filter(isObject) : []);
+  const fromFull = isObject(source.FromFull) ? source.FromFull : {};
+
+  return {
+    From: text(source.From),
+    FromName: text(source.FromName),
+    FromFull: { Email: text(fromFull.Email), Name: text(fromFull.Name) },
+    To: text(source.To),
+    ToFull: objects(source.ToFull).map((to) => ({
+      Email: text(to.Email),
+      MailboxHash: text(to.MailboxHash),
+    })),
+    OriginalRecipient: text(source.OriginalRecipient),
+    MailboxHash: text(source.MailboxHash),
+    Subject: text(source.Subject),
+    MessageID: text(source.MessageID),
+    Date: text(source.Date),
+    TextBody: text(source.TextBody),
+    HtmlBody: text(source.HtmlBody),
+    StrippedTextReply: text(source.StrippedTextReply),
+    Headers: objects(source.Headers).map((header) => ({
+      Name: text(header.Name),
+      Value: text(header.Value),
+    })),
+    Attachments: objects(source.Attachments).map((file) => ({
+      Name: text(file.Name),
+      ContentType: text(file.ContentType),
+      ContentLength: typeof file.ContentLength === 'number' ? file.ContentLength : undefined,
+      Content: text(file.Content),
+    })),
+  };
+}
+
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { sql } from 'kysely';
 import { monotonicFactory } from 'ulid';
 import { claimDue } from '../database/claim';
 import { DatabaseService } from '../database/database.service';
@@ -6,6 +7,19 @@ import { MessageRow, MessageUpdate } from '../database/schema';
 import { MESSAGE_STATUSES, MessageStatus, STATUS_RANK } from '@kp/shared';
 
 const ulid = monotonicFactory();
+
+/** One value for every row, or a CASE on the id when they differ. */
+function valuesOf(rows: Array<{ id: string; changes: MessageUpdate }>, column: keyof MessageUpdate) {
+  const values = rows.map((row) => row.changes[column] ?? null);
+  if (values.every((value) => value === values[0])) return sql`${values[0]}`;
+
+  // PostgreSQL types a CASE from its branches: numbers must say they are numbers.
+  const typed = (value: unknown) =>
+    value === null ? sql`null` : typeof value === 'number' ? sql`cast(${value} as bigint)` : sql`${value}`;
+  const branches = rows.map((row, index) => sql`when ${row.id} then ${typed(values[index])}`);
+
+  return sql`case id ${sql.join(branches, sql` `)} end`;
+}
 
 export interface NewOutgoing {
   account: string;
@@ -84,15 +98,28 @@ export class MessagesRepository {
       .execute();
   }
 
-  /** Several rows, each with its own changes, in the caller's transaction. */
+  /**
+   * Several rows, each with its own changes, in a few statements: rows that change the same
+   * columns share one UPDATE, with a CASE for the columns whose values differ. One statement per
+   * row would hold SQLite's only connection long enough to delay incoming webhooks.
+   */
   async updateEach(updates: Array<{ id: string; changes: MessageUpdate }>, db = this.db) {
+    const groups = new Map<string, Array<{ id: string; changes: MessageUpdate }>>();
+    for (const update of updates) {
+      const columns = Object.keys(update.changes).sort().join(',');
+      groups.set(columns, [...(groups.get(columns) ?? []), update]);
+    }
+
     const now = Date.now();
-    for (const { id, changes } of updates) {
-      await db
-        .updateTable('messages')
-        .set({ ...changes, updated_at: now })
-        .where('id', '=', id)
-        .execute();
+    for (const group of groups.values()) {
+      for (let start = 0; start < group.length; start += 200) {
+        const rows = group.slice(start, start + 200);
+        const columns = Object.keys(rows[0].changes) as Array<keyof MessageUpdate>;
+        const assignments = columns.map((column) => sql`${sql.ref(column)} = ${valuesOf(rows, column)}`);
+        const ids = sql.join(rows.map((row) => row.id));
+        await sql`update messages set ${sql.join([...assignments, sql`updated_at = ${now}`])}
+                   where id in (${ids})`.execute(db);
+      }
     }
   }
 

@@ -100,7 +100,11 @@ export class SendWorker implements OnApplicationBootstrap, BeforeApplicationShut
 
   private async runPass(): Promise<number> {
     const pass = this.passOnce();
-    this.running = pass.then(() => undefined);
+    // Only a marker for "a pass is in flight": its failure is handled by whoever awaits `pass`.
+    this.running = pass.then(
+      () => undefined,
+      () => undefined,
+    );
     try {
       return await pass;
     } finally {
@@ -121,7 +125,11 @@ export class SendWorker implements OnApplicationBootstrap, BeforeApplicationShut
     handled += await this.writes.flush(this.owner);
     for (const hook of this.hooks) {
       if (this.stopping) break;
-      handled += await hook(this.owner);
+      // One chore failing (a bad reply, a Postmark outage) must not stop the others.
+      handled += await hook(this.owner).catch((error: unknown) => {
+        this.logger.error(`worker chore failed: ${error instanceof Error ? error.stack : String(error)}`);
+        return 0;
+      });
     }
     await this.updateGauges();
 
