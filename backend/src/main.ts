@@ -1,15 +1,9 @@
 import 'reflect-metadata';
-import { existsSync } from 'node:fs';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module';
 import { AppConfig, ConfigError, loadConfig } from './config/app-config';
+import { loadEnvFile } from './config/env-file';
 import { configureApp } from './setup';
-
-/** A .env in the working directory (or ENV_FILE) fills what the environment leaves unset. */
-function loadEnvFile(): void {
-  const file = process.env.ENV_FILE ?? '.env';
-  if (existsSync(file)) process.loadEnvFile(file);
-}
 
 async function main(): Promise<void> {
   loadEnvFile();

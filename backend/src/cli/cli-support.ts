@@ -3,6 +3,7 @@ import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from '../app.module';
 import { ConfigError, loadConfig } from '../config/app-config';
+import { loadEnvFile } from '../config/env-file';
 
 export type Print = (line: string) => void;
 
@@ -28,6 +29,7 @@ export async function runTask(
   print: Print,
   task: (app: INestApplicationContext) => Promise<void>,
 ): Promise<number> {
+  loadEnvFile();
   process.env.WORKER_ENABLED = 'false';
   try {
     loadConfig();

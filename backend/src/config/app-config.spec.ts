@@ -48,4 +48,24 @@ describe('loadConfig', () => {
 
     expect(() => loadConfig(withoutToken)).toThrow(/KOMMO_CLIENT_ID: required for OAuth/);
   });
+
+  it('reads switches in the usual spellings and refuses anything else', () => {
+    expect(loadConfig({ ...VALID, WORKER_ENABLED: 'TRUE' }).WORKER_ENABLED).toBe(true);
+    expect(loadConfig({ ...VALID, WORKER_ENABLED: 'off' }).WORKER_ENABLED).toBe(false);
+    expect(() => loadConfig({ ...VALID, WORKER_ENABLED: 'maybe' })).toThrow(/WORKER_ENABLED:/);
+    expect(() => loadConfig({ ...VALID, LOG_LEVEL: 'verbose' })).toThrow(/LOG_LEVEL:/);
+  });
+
+  it('says "is required" for a missing variable and gives one reason per bad one', () => {
+    const { APP_SECRET: _unused, ...withoutSecret } = VALID;
+    let message = '';
+    try {
+      loadConfig({ ...withoutSecret, PORT: 'abc' });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+
+    expect(message).toContain('APP_SECRET: is required');
+    expect(message.match(/PORT:/g)).toHaveLength(1);
+  });
 });

@@ -30,8 +30,18 @@ const URL_OPTIONS = { require_tld: false, require_protocol: true, protocols: ['h
 const toInt = ({ value }: { value: unknown }) =>
   value === undefined || value === '' ? undefined : Number(value);
 
-const toBool = ({ value }: { value: unknown }) =>
-  value === undefined || value === '' ? undefined : ['1', 'true', 'yes'].includes(String(value));
+const TRUE_WORDS = ['1', 'true', 'yes', 'on'];
+const FALSE_WORDS = ['0', 'false', 'no', 'off'];
+
+/** true/false, 1/0, yes/no, on/off in any case; anything else stays a string and fails IsBoolean. */
+const toBool = ({ value }: { value: unknown }) => {
+  if (value === undefined || value === '' || typeof value === 'boolean') return value;
+  const word = String(value).trim().toLowerCase();
+  if (TRUE_WORDS.includes(word)) return true;
+  if (FALSE_WORDS.includes(word)) return false;
+
+  return value;
+};
 
 /**
  * Every setting the service reads from the environment. Validated once at start-up;
@@ -157,7 +167,7 @@ export class AppConfig {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1)
   KOMMO_ACCOUNT_ID?: number;
 
-  @IsOptional() @IsString()
+  @IsOptional() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 
   get kommoBaseUrl(): string {
@@ -208,11 +218,13 @@ const CONFIG_KEYS = Object.getOwnPropertyNames(new AppConfig()).concat([
 
 function describeErrors(errors: ValidationError[]): string[] {
   return errors.map((error) => {
-    const reasons = Object.values(error.constraints ?? {}).map((text) =>
+    if (error.value === undefined) return `${error.property}: is required`;
+    // The first reason is the one that matters ("must be an integer", not also its range).
+    const [reason] = Object.values(error.constraints ?? {}).map((text) =>
       text.replace(error.property, '').trim(),
     );
 
-    return `${error.property}: ${reasons.join('; ')}`;
+    return `${error.property}: ${reason}`;
   });
 }
 
