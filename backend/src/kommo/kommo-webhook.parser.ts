@@ -1,5 +1,3 @@
-import { parse as parseQuery } from 'qs';
-
 /** One lead entering a stage, as we take it from a Kommo webhook. */
 export interface StageChange {
   leadId: number;
@@ -24,8 +22,9 @@ export class KommoWebhookFormatError extends Error {}
 
 type Tree = Record<string, unknown>;
 
-// Kommo nests custom fields up to 7 levels deep and a mass move carries thousands of keys.
-const QS_OPTIONS = { depth: 12, parameterLimit: 200_000, arrayLimit: 10_000 };
+// Kommo nests custom fields up to 7 levels deep; deeper keys are not Kommo's and are dropped.
+const MAX_DEPTH = 12;
+const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 /**
  * Turns a Kommo account webhook (status_lead) or a digital-pipeline trigger into stage
@@ -77,7 +76,54 @@ function decode(body: string, contentType: string): Tree {
     throw new KommoWebhookFormatError('JSON body is not an object');
   }
 
-  return parseQuery(trimmed, QS_OPTIONS) as Tree;
+  return parseBracketForm(trimmed);
+}
+
+/**
+ * PHP-style bracket keys (`leads[status][0][id]=…`) into nested objects, in one pass. Lists
+ * stay objects keyed by index ("0", "1", …), which keep their order. General-purpose parsers
+ * slow down badly on a mass move's tens of thousands of keys; this one stays linear.
+ */
+function parseBracketForm(body: string): Tree {
+  const root: Tree = {};
+  for (const [key, value] of new URLSearchParams(body)) {
+    const path = splitKey(key);
+    if (!path) continue;
+
+    let node = root;
+    for (const segment of path.slice(0, -1)) {
+      const next = node[segment];
+      node = (isPlainTree(next) ? next : (node[segment] = {})) as Tree;
+    }
+    const last = path[path.length - 1];
+    // `tags[]=a&tags[]=b`: an empty index appends.
+    node[last === '' ? String(Object.keys(node).length) : last] = value;
+  }
+
+  return root;
+}
+
+/** `a[b][0]` → ['a', 'b', '0']; null for keys we refuse (too deep, malformed, unsafe). */
+function splitKey(key: string): string[] | null {
+  const open = key.indexOf('[');
+  if (open === -1) return UNSAFE_KEYS.has(key) ? null : [key];
+
+  const path = [key.slice(0, open)];
+  const rest = key.slice(open);
+  const pattern = /\[([^\]]*)\]/gy;
+  let match: RegExpExecArray | null;
+  let consumed = 0;
+  while ((match = pattern.exec(rest)) !== null) {
+    path.push(match[1]);
+    consumed = pattern.lastIndex;
+  }
+  if (consumed !== rest.length || path.length > MAX_DEPTH || path[0] === '') return null;
+
+  return path.some((segment) => UNSAFE_KEYS.has(segment)) ? null : path;
+}
+
+function isPlainTree(value: unknown): value is Tree {
+  return typeof value === 'object' && value !== null;
 }
 
 function toStageChange(item: Tree | undefined): StageChange | string {
@@ -134,7 +180,7 @@ function listOf(value: unknown): unknown[] {
 }
 
 function int(value: unknown): number | null {
-  if (typeof value === 'number' && Number.isSafeInteger(value)) return value;
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return value;
   if (typeof value === 'string' && /^\d{1,15}$/.test(value.trim())) return Number(value.trim());
 
   return null;
