@@ -4,6 +4,8 @@ import express from 'express';
 import { Logger } from 'nestjs-pino';
 import { AppConfig } from './config/app-config';
 import { ApiErrorFilter } from './common/api-error.filter';
+import { hasBasicAuth } from './common/basic-auth.guard';
+import { safeEqual } from './common/crypto';
 
 /**
  * Everything main.ts and the tests both need: per-route body limits (Kommo mass moves,
@@ -17,6 +19,9 @@ export function configureApp(app: INestApplication): void {
   const server = app.getHttpAdapter().getInstance() as express.Express;
   server.disable('x-powered-by');
   server.set('trust proxy', true);
+  // Credentials first: nobody without them gets us to buffer a 60 MB body.
+  app.use('/webhooks/kommo', rejectUnlessKommoToken(config));
+  app.use('/webhooks/postmark', rejectUnlessPostmarkAuth(config));
   // Raw text on the webhook routes: we parse them ourselves and keep the bytes.
   const text = (limit: string) => express.text({ type: () => true, limit });
   app.use('/webhooks/kommo', text('20mb'));
@@ -48,4 +53,27 @@ export function configureApp(app: INestApplication): void {
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
+}
+
+type Middleware = (request: express.Request, response: express.Response, next: () => void) => void;
+
+function rejectUnlessKommoToken(config: AppConfig): Middleware {
+  return (request, response, next) => {
+    const token = request.path.split('/')[1] ?? '';
+    if (safeEqual(token, config.KOMMO_WEBHOOK_TOKEN)) return next();
+
+    response.status(404).json({ code: 'not_found', message: 'Not found' });
+  };
+}
+
+function rejectUnlessPostmarkAuth(config: AppConfig): Middleware {
+  return (request, response, next) => {
+    const { POSTMARK_WEBHOOK_USER, POSTMARK_WEBHOOK_PASSWORD } = config;
+    if (hasBasicAuth(request.headers.authorization, POSTMARK_WEBHOOK_USER, POSTMARK_WEBHOOK_PASSWORD)) {
+      return next();
+    }
+
+    response.setHeader('WWW-Authenticate', 'Basic realm="postmark"');
+    response.status(401).json({ code: 'unauthorized', message: 'Bad webhook credentials' });
+  };
 }

@@ -127,6 +127,12 @@ describe('widget API authentication (X-Auth-Token)', () => {
     await refusedWith(widgetToken({ subdomain: undefined, iss: undefined }), 'token_account');
   });
 
+  it('refuses an issuer that only looks like the account', async () => {
+    for (const iss of ['https://acmetravel.evil.example', 'acmetravel', 'https://acmetravel.kommo.com.evil.example']) {
+      await refusedWith(widgetToken({ iss }), 'token_account');
+    }
+  });
+
   it('knows the account from iss alone when the subdomain claim is absent', async () => {
     await templatesWith(widgetToken({ subdomain: undefined })).expect(200);
   });

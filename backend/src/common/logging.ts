@@ -4,9 +4,17 @@ import { Params } from 'nestjs-pino';
 import { AppConfig } from '../config/app-config';
 import { maskEmailsIn } from './crypto';
 
-/** Paths carry the Kommo webhook secret; logs show the route, never the token. */
+// Query parameters whose values are secrets whatever the route.
+const SECRET_PARAMS = /([?&](?:[^=&]*(?:token|key|secret|password|auth|code)[^=&]*)=)[^&#]*/gi;
+
+/**
+ * Paths carry the Kommo webhook secret (routing ignores case, so must we); query strings may
+ * carry keys. Logs show the route, never the secret.
+ */
 export function redactPath(url: string | undefined): string {
-  return (url ?? '').replace(/(\/webhooks\/kommo\/)[^/?#]+/, '$1***');
+  return (url ?? '')
+    .replace(/(\/webhooks\/kommo\/)[^/?#]+/i, '$1***')
+    .replace(SECRET_PARAMS, '$1***');
 }
 
 /**
@@ -48,8 +56,13 @@ export function loggerOptions(config: AppConfig): Params {
           return method.apply(this, masked as Parameters<typeof method>);
         },
       },
-      customLogLevel: (_request, response, error) =>
-        error || response.statusCode >= 500 ? 'error' : response.statusCode >= 400 ? 'warn' : 'info',
+      // 503 is a deliberate "not ready / try later", explained by our own warning.
+      customLogLevel: (_request, response, error) => {
+        if (response.statusCode === 503) return 'warn';
+        if (error || response.statusCode >= 500) return 'error';
+
+        return response.statusCode >= 400 ? 'warn' : 'info';
+      },
       autoLogging: { ignore: (request) => request.url === '/health' || request.url === '/metrics' },
       transport: pretty ? { target: 'pino-pretty', options: { singleLine: true } } : undefined,
     },

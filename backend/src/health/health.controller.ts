@@ -10,9 +10,13 @@ import { MetricsService } from './metrics.service';
 
 type Check = { ok: boolean; detail?: string };
 
+const UPSTREAM_CHECK_TTL_MS = 15_000;
+
 @ApiTags('health')
 @Controller()
 export class HealthController {
+  private upstream?: { at: number; result: Promise<Record<string, Check>> };
+
   constructor(
     private readonly database: DatabaseService,
     private readonly kommoAuth: KommoAuthService,
@@ -30,10 +34,37 @@ export class HealthController {
   @Get('health/ready')
   @ApiOperation({ summary: 'Readiness: database, Kommo token and webhook, Postmark token, Kommo block state' })
   async ready(@Res({ passthrough: true }) response: Response) {
+    const upstream = await this.upstreamChecks();
     const checks: Record<string, Check> = {
       database: await this.check(async () => {
         await sql`select 1`.execute(this.database.db);
       }),
+      ...upstream,
+    };
+    const kommoAuth = await this.kommoAuth.status().catch(() => undefined);
+    const ok = Object.values(checks).every((check) => check.ok);
+    response.status(ok ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE);
+
+    return { ok, checks, kommoAuth, kommoBlockedUntil: this.kommo.blockedUntilIso() };
+  }
+
+  /**
+   * Kommo and Postmark checks cost API calls, and Kommo's 7 a second are shared with sending:
+   * a probe hammering /health/ready gets the answer of the last 15 seconds, one flight at a time.
+   */
+  private upstreamChecks(): Promise<Record<string, Check>> {
+    const fresh = this.upstream && Date.now() - this.upstream.at < UPSTREAM_CHECK_TTL_MS;
+    if (!fresh) {
+      const at = Date.now();
+      const result = this.runUpstreamChecks();
+      this.upstream = { at, result };
+    }
+
+    return this.upstream!.result;
+  }
+
+  private async runUpstreamChecks(): Promise<Record<string, Check>> {
+    return {
       kommo: await this.check(async () => {
         if (this.kommo.isBlocked()) throw new Error(`blocked until ${this.kommo.blockedUntilIso()}`);
         await this.kommo.getAccount();
@@ -48,11 +79,6 @@ export class HealthController {
         await this.postmark.listTemplates();
       }),
     };
-    const kommoAuth = await this.kommoAuth.status().catch(() => undefined);
-    const ok = Object.values(checks).every((check) => check.ok);
-    response.status(ok ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE);
-
-    return { ok, checks, kommoAuth, kommoBlockedUntil: this.kommo.blockedUntilIso() };
   }
 
   @Get('metrics')

@@ -132,7 +132,8 @@ export class PostmarkClient {
 
   async getTemplate(alias: string): Promise<TemplateInfo> {
     try {
-      const template = await this.client.getTemplate(alias);
+      // The official client puts the alias into the URL path as it is.
+      const template = await this.client.getTemplate(encodeURIComponent(alias));
 
       return {
         alias: template.Alias ?? alias,

@@ -122,18 +122,20 @@ function checkAccount(claims: JwtPayload, rules: WidgetTokenRules): void {
   }
 }
 
-/** `https://acmetravel.kommo.com` → acmetravel; anything unreadable is returned as is. */
+// Kommo's account hosts; an issuer on any other host names a foreign account.
+const KOMMO_HOST = /^([a-z0-9-]+)\.(kommo\.com|amocrm\.com|amocrm\.ru)$/i;
+
+/** `https://acmetravel.kommo.com` → acmetravel; any other issuer is returned whole, as foreign. */
 function subdomainOfIssuer(issuer: unknown): string | undefined {
   if (issuer === undefined) return undefined;
 
   const text = String(issuer);
-
   try {
-    const labels = new URL(text).hostname.split('.');
+    const host = new URL(text).hostname;
 
-    return labels.length > 1 ? labels[0] : text;
+    return KOMMO_HOST.exec(host)?.[1] ?? host;
   } catch {
-    return text;
+    return text === '' ? '(empty issuer)' : `(unreadable issuer ${text.slice(0, 40)})`;
   }
 }
 
