@@ -10,10 +10,11 @@
 'use strict';
 
 const { spawn } = require('node:child_process');
-const { mkdtempSync, readFileSync } = require('node:fs');
+const { mkdtempSync, readFileSync, rmSync } = require('node:fs');
 const { createServer } = require('node:net');
 const { tmpdir } = require('node:os');
 const { join, resolve } = require('node:path');
+const Sqlite = require('better-sqlite3');
 const { KommoSimulator, PostmarkSimulator, FIXTURES_DIR } = require('@kp/simulators');
 
 const ROOT = resolve(__dirname, '..');
@@ -34,10 +35,11 @@ let backend;
 let kommo;
 let postmark;
 let step = 0;
+let dataDir;
 
 async function main() {
   const port = Number(process.env.PORT) || (await freePort());
-  const dataDir = mkdtempSync(join(tmpdir(), 'kommo-postmark-demo-'));
+  dataDir = mkdtempSync(join(tmpdir(), 'kommo-postmark-demo-'));
   const backendUrl = `http://127.0.0.1:${port}`;
   const auth = { user: secrets.webhookUser, password: secrets.webhookPassword };
 
@@ -93,8 +95,15 @@ async function main() {
     return `listening on ${backendUrl}, data in ${dataDir}`;
   });
 
+  await run('register the webhooks in Kommo and Postmark (what setup:webhooks does)', async () => {
+    const result = await api(backendUrl, '/api/v1/setup/webhooks', { publicUrl: backendUrl });
+    const ready = await fetch(`${backendUrl}/health/ready`);
+
+    return `${summarize(result)}; /health/ready answers ${ready.status}`;
+  });
+
   const webhook = readFileSync(join(FIXTURES_DIR, 'kommo/status-webhook.form.txt'), 'utf8');
-  await run('Kommo: lead 4410021 moves to "Proposal sent" (status-webhook.form.txt)', async () => {
+  await run('Kommo: lead 4410021 enters stage 61822003, which has a rule (status-webhook.form.txt)', async () => {
     const started = process.hrtime.bigint();
     const answer = await kommo.postStatusWebhook(`${backendUrl}/webhooks/kommo/${secrets.webhookToken}`, webhook);
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
@@ -150,8 +159,14 @@ async function main() {
     await waitFor(() => notesOn(4410021).length > 1, 15_000);
     const note = notesOn(4410021)[1].params.text;
     note.split('\n').forEach((line) => info(line));
+    // How the service matched it is only in its database: read the row it stored.
+    const file = new Sqlite(join(dataDir, 'kommo-postmark.sqlite'), { readonly: true });
+    const row = file
+      .prepare('select lead_id, matched_by from inbound_messages order by id desc limit 1')
+      .get();
+    file.close();
 
-    return 'matched by the signed Reply-To token';
+    return `stored reply matched lead ${row.lead_id} by "${row.matched_by}"`;
   });
 
   console.log(color(32, `\nAll ${step} steps worked.`));
@@ -163,7 +178,7 @@ Everything keeps running; try it by hand (Ctrl-C stops it all):
   admin API          curl -H 'Authorization: Bearer ${secrets.adminKey}' ${backendUrl}/api/v1/messages
   Kommo webhook      curl -X POST --data-binary @simulators/fixtures/kommo/status-webhook-multi.form.txt \\
                        -H 'Content-Type: application/x-www-form-urlencoded' ${backendUrl}/webhooks/kommo/${secrets.webhookToken}
-  Kommo simulator    ${kommo.url}/api/v4/leads/notes is where notes land
+  Kommo simulator    ${kommo.url}/api/v4/leads/notes (Bearer ${secrets.kommoToken}) is where notes land
   Postmark simulator ${postmark.url}
   health             ${backendUrl}/health/ready    metrics: ${backendUrl}/metrics`);
 }
@@ -190,8 +205,20 @@ function notesOn(leadId) {
   return kommo.notes.filter((note) => note.entity_id === leadId);
 }
 
-async function api(base, path) {
-  const response = await fetch(`${base}${path}`, { headers: { Authorization: `Bearer ${secrets.adminKey}` } });
+function summarize(result) {
+  const parts = Object.entries(result || {}).map(([name, value]) =>
+    `${name}: ${typeof value === 'object' && value ? value.action || value.status || 'ok' : value}`,
+  );
+
+  return parts.join(', ') || 'done';
+}
+
+async function api(base, path, body) {
+  const response = await fetch(`${base}${path}`, {
+    method: body ? 'POST' : 'GET',
+    headers: { Authorization: `Bearer ${secrets.adminKey}`, 'Content-Type': 'application/json' },
+    body: body ? JSON.stringify(body) : undefined,
+  });
   if (!response.ok) throw new Error(`${path} answered ${response.status}`);
   return response.json();
 }
@@ -226,6 +253,7 @@ async function stop(code) {
     await new Promise((done) => backend.once('exit', done));
   }
   await Promise.allSettled([kommo?.stop(), postmark?.stop()]);
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   process.exit(code);
 }
 
