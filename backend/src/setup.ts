@@ -6,6 +6,9 @@ import { AppConfig } from './config/app-config';
 import { ApiErrorFilter } from './common/api-error.filter';
 import { hasBasicAuth } from './common/basic-auth.guard';
 import { safeEqual } from './common/crypto';
+import { InboundService } from './inbound/inbound.service';
+import { StageIntakeService } from './sending/stage-intake.service';
+import { TrackingService } from './tracking/tracking.service';
 
 /**
  * Everything main.ts and the tests both need: per-route body limits (Kommo mass moves,
@@ -27,6 +30,7 @@ export function configureApp(app: INestApplication): void {
   app.use('/webhooks/kommo', text('20mb'));
   app.use('/webhooks/postmark/inbound', text('60mb'));
   app.use('/webhooks/postmark/events', text('2mb'));
+  app.use('/webhooks', keepUnreadableBodies(app));
   app.use(express.json({ limit: '1mb' }));
 
   const origins = [
@@ -75,5 +79,31 @@ function rejectUnlessPostmarkAuth(config: AppConfig): Middleware {
 
     response.setHeader('WWW-Authenticate', 'Basic realm="postmark"');
     response.status(401).json({ code: 'unauthorized', message: 'Bad webhook credentials' });
+  };
+}
+
+/**
+ * A webhook body we cannot even read (unknown charset or encoding, broken gzip, too large)
+ * is recorded and answered 200: the sender's retries would fail the same way.
+ */
+function keepUnreadableBodies(app: INestApplication) {
+  return (error: unknown, request: express.Request, response: express.Response, next: (error?: unknown) => void) => {
+    const status = (error as { status?: number; expose?: boolean })?.status;
+    if (!status || status < 400 || status >= 500) return next(error);
+
+    const reason = `unreadable body (${status}): ${(error as Error).message}`;
+    const contentType = request.headers['content-type'];
+    const described = `${reason}; content-type ${contentType ?? 'none'}`;
+    const path = request.originalUrl.toLowerCase();
+    const record = path.startsWith('/webhooks/kommo')
+      ? app.get(StageIntakeService).accept('', contentType, reason)
+      : path.startsWith('/webhooks/postmark/inbound')
+        ? app.get(InboundService).store(described)
+        : app.get(TrackingService).keepUnusable(described, reason);
+
+    record.then(
+      () => response.status(200).json({ ok: true, outcome: 'invalid', detail: reason }),
+      (failure: unknown) => next(failure),
+    );
   };
 }

@@ -70,3 +70,44 @@ describe('a failure inside the service does not take it down', () => {
     expect(unhandled).toEqual([]);
   });
 });
+
+describe('webhook bodies that cannot even be read', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp({ worker: false });
+  });
+
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('records a Kommo webhook in an unknown charset and answers 200', async () => {
+    const response = await request(t.url)
+      .post(`/webhooks/kommo/${WEBHOOK_TOKEN}`)
+      .set('Content-Type', 'application/x-www-form-urlencoded; charset=bogus')
+      .send('leads[status][0][id]=1')
+      .expect(200);
+
+    expect(response.body.outcome).toBe('invalid');
+    const stored = await t.database.db.selectFrom('kommo_webhooks').selectAll().execute();
+    expect(stored).toEqual([expect.objectContaining({ outcome: 'invalid', detail: expect.stringMatching(/charset/) })]);
+  });
+
+  it('records Postmark posts with a broken encoding and answers 200', async () => {
+    for (const path of ['/webhooks/postmark/inbound', '/webhooks/postmark/events']) {
+      await request(t.url)
+        .post(path)
+        .set('Authorization', basicAuth())
+        .set('Content-Type', 'application/json')
+        .set('Content-Encoding', 'gzip')
+        .send('this is not gzip')
+        .expect(200);
+    }
+
+    const replies = await t.database.db.selectFrom('inbound_messages').selectAll().execute();
+    const events = await t.database.db.selectFrom('message_events').selectAll().execute();
+    expect(replies).toEqual([expect.objectContaining({ status: 'invalid' })]);
+    expect(events).toEqual([expect.objectContaining({ record_type: 'invalid' })]);
+  });
+});

@@ -26,10 +26,12 @@ export class StageIntakeService {
     private readonly messages: MessagesRepository,
   ) {}
 
-  async accept(body: string, contentType: string | undefined): Promise<IntakeResult> {
+  /** `unreadable` says why the body could not be read at all; the record keeps the reason. */
+  async accept(body: string, contentType: string | undefined, unreadable?: string): Promise<IntakeResult> {
     let result: IntakeResult;
     let outgoing: NewOutgoing[] = [];
     try {
+      if (unreadable) throw new KommoWebhookFormatError(unreadable);
       const parsed = parseKommoWebhook(body, contentType);
       const notes = [...parsed.skipped];
       if (parsed.subdomain && parsed.subdomain !== this.config.KOMMO_SUBDOMAIN) {
