@@ -103,14 +103,21 @@ async function main() {
   });
 
   const webhook = readFileSync(join(FIXTURES_DIR, 'kommo/status-webhook.form.txt'), 'utf8');
-  await run('Kommo: lead 4410021 enters stage 61822003, which has a rule (status-webhook.form.txt)', async () => {
-    const started = process.hrtime.bigint();
-    const answer = await kommo.postStatusWebhook(`${backendUrl}/webhooks/kommo/${secrets.webhookToken}`, webhook);
-    const ms = Number(process.hrtime.bigint() - started) / 1e6;
-    if (answer.status !== 200) throw new Error(`webhook answered ${answer.status}: ${answer.body}`);
+  await run(
+    'Kommo: lead 4410021 enters stage 61822003, which has a rule (status-webhook.form.txt)',
+    async () => {
+      const started = process.hrtime.bigint();
+      const answer = await kommo.postStatusWebhook(
+        `${backendUrl}/webhooks/kommo/${secrets.webhookToken}`,
+        webhook,
+      );
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      if (answer.status !== 200)
+        throw new Error(`webhook answered ${answer.status}: ${answer.body}`);
 
-    return `answered 200 in ${ms.toFixed(1)} ms: ${answer.body}`;
-  });
+      return `answered 200 in ${ms.toFixed(1)} ms: ${answer.body}`;
+    },
+  );
 
   const email = await run('Postmark: the templated email goes out', async () => {
     await waitFor(() => postmark.sent.length > 0, 15_000);
@@ -138,7 +145,9 @@ async function main() {
   });
 
   await run('the client replies to that email', async () => {
-    const reply = JSON.parse(readFileSync(join(FIXTURES_DIR, 'postmark/inbound-reply.json'), 'utf8'));
+    const reply = JSON.parse(
+      readFileSync(join(FIXTURES_DIR, 'postmark/inbound-reply.json'), 'utf8'),
+    );
     const hash = /\+([^@]+)@/.exec(email.ReplyTo)[1];
     reply.MessageID = `demo-reply-${Date.now()}`;
     reply.MailboxHash = hash;
@@ -149,7 +158,11 @@ async function main() {
         ? { ...header, Value: `<${email.MessageID}@mtasv.net>` }
         : header,
     );
-    const answer = await postmark.postInbound(`${backendUrl}/webhooks/postmark/inbound`, reply, auth);
+    const answer = await postmark.postInbound(
+      `${backendUrl}/webhooks/postmark/inbound`,
+      reply,
+      auth,
+    );
     if (answer.status !== 200) throw new Error(`inbound webhook answered ${answer.status}`);
 
     return `Postmark posted the reply; answered ${answer.status}`;
@@ -206,8 +219,9 @@ function notesOn(leadId) {
 }
 
 function summarize(result) {
-  const parts = Object.entries(result || {}).map(([name, value]) =>
-    `${name}: ${typeof value === 'object' && value ? value.action || value.status || 'ok' : value}`,
+  const parts = Object.entries(result || {}).map(
+    ([name, value]) =>
+      `${name}: ${typeof value === 'object' && value ? value.action || value.status || 'ok' : value}`,
   );
 
   return parts.join(', ') || 'done';

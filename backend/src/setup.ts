@@ -35,10 +35,16 @@ export function configureApp(app: INestApplication): void {
 
   const origins = [
     `https://${config.KOMMO_SUBDOMAIN}.kommo.com`,
-    ...(config.WIDGET_ALLOWED_ORIGINS ?? '').split(',').map((origin) => origin.trim()).filter(Boolean),
+    ...(config.WIDGET_ALLOWED_ORIGINS ?? '')
+      .split(',')
+      .map((origin) => origin.trim())
+      .filter(Boolean),
   ];
   app.enableCors({
-    origin: (origin: string | undefined, callback: (error: Error | null, allow?: string | boolean) => void) => callback(null, !origin || origins.includes(origin) ? origin || false : false),
+    origin: (
+      origin: string | undefined,
+      callback: (error: Error | null, allow?: string | boolean) => void,
+    ) => callback(null, !origin || origins.includes(origin) ? origin || false : false),
     allowedHeaders: ['Content-Type', 'X-Auth-Token', 'Authorization'],
     methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
     maxAge: 600,
@@ -73,7 +79,9 @@ function rejectUnlessKommoToken(config: AppConfig): Middleware {
 function rejectUnlessPostmarkAuth(config: AppConfig): Middleware {
   return (request, response, next) => {
     const { POSTMARK_WEBHOOK_USER, POSTMARK_WEBHOOK_PASSWORD } = config;
-    if (hasBasicAuth(request.headers.authorization, POSTMARK_WEBHOOK_USER, POSTMARK_WEBHOOK_PASSWORD)) {
+    if (
+      hasBasicAuth(request.headers.authorization, POSTMARK_WEBHOOK_USER, POSTMARK_WEBHOOK_PASSWORD)
+    ) {
       return next();
     }
 
@@ -87,7 +95,12 @@ function rejectUnlessPostmarkAuth(config: AppConfig): Middleware {
  * is recorded and answered 200: the sender's retries would fail the same way.
  */
 function keepUnreadableBodies(app: INestApplication) {
-  return (error: unknown, request: express.Request, response: express.Response, next: (error?: unknown) => void) => {
+  return (
+    error: unknown,
+    request: express.Request,
+    response: express.Response,
+    next: (error?: unknown) => void,
+  ) => {
     const status = (error as { status?: number; expose?: boolean })?.status;
     if (!status || status < 400 || status >= 500) return next(error);
 

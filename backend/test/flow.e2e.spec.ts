@@ -19,7 +19,10 @@ describe('the whole flow, on the sample payloads', () => {
   });
 
   const postStageWebhook = (file: string) =>
-    request(t.url).post(`/webhooks/kommo/${WEBHOOK_TOKEN}`).set('Content-Type', FORM).send(sample(file));
+    request(t.url)
+      .post(`/webhooks/kommo/${WEBHOOK_TOKEN}`)
+      .set('Content-Type', FORM)
+      .send(sample(file));
 
   const postInbound = (body: string) =>
     request(t.url)
@@ -56,14 +59,25 @@ describe('the whole flow, on the sample payloads', () => {
       responsible: { id: 8123401 },
     });
     expect(email.Metadata).toEqual({ lead_id: '4410021', send_id: expect.stringMatching(/^m_/) });
-    expect(email.ReplyTo).toMatch(/^3f9c1e7a8b2d4c6e\+m_[0-9A-Z]+\.[\w-]{16}@inbound\.postmarkapp\.com$/);
+    expect(email.ReplyTo).toMatch(
+      /^3f9c1e7a8b2d4c6e\+m_[0-9A-Z]+\.[\w-]{16}@inbound\.postmarkapp\.com$/,
+    );
 
     const notes = notesOn(4410021);
     expect(notes).toHaveLength(1);
-    expect(notes[0].params.text).toBe('Email "deal-won-confirmation" sent to marta.quiroga@example.com via Postmark.');
+    expect(notes[0].params.text).toBe(
+      'Email "deal-won-confirmation" sent to marta.quiroga@example.com via Postmark.',
+    );
 
-    const message = await t.database.db.selectFrom('messages').selectAll().executeTakeFirstOrThrow();
-    expect(message).toMatchObject({ status: 'sent', postmark_message_id: SAMPLE_MESSAGE_ID, lead_id: 4410021 });
+    const message = await t.database.db
+      .selectFrom('messages')
+      .selectAll()
+      .executeTakeFirstOrThrow();
+    expect(message).toMatchObject({
+      status: 'sent',
+      postmark_message_id: SAMPLE_MESSAGE_ID,
+      lead_id: 4410021,
+    });
   });
 
   it('sends once and notes once when Kommo delivers the same webhook twice', async () => {
@@ -112,7 +126,11 @@ describe('the whole flow, on the sample payloads', () => {
       .where('id', '=', first.body.id)
       .executeTakeFirstOrThrow();
     // The sample's MailboxHash carries a made-up signature: it must not be trusted.
-    expect(stored).toMatchObject({ status: 'matched', lead_id: 4410021, matched_by: 'in_reply_to' });
+    expect(stored).toMatchObject({
+      status: 'matched',
+      lead_id: 4410021,
+      matched_by: 'in_reply_to',
+    });
     expect(stored.raw).toBe(reply);
   });
 
@@ -169,7 +187,11 @@ describe('the whole flow, on the sample payloads', () => {
   });
 
   it('answers 404 to a wrong Kommo token and stores a webhook it cannot use', async () => {
-    await request(t.url).post('/webhooks/kommo/wrong-token').set('Content-Type', FORM).send('a=b').expect(404);
+    await request(t.url)
+      .post('/webhooks/kommo/wrong-token')
+      .set('Content-Type', FORM)
+      .send('a=b')
+      .expect(404);
     const response = await request(t.url)
       .post(`/webhooks/kommo/${WEBHOOK_TOKEN}`)
       .set('Content-Type', FORM)
@@ -178,7 +200,9 @@ describe('the whole flow, on the sample payloads', () => {
 
     expect(response.body.outcome).toBe('invalid');
     const stored = await t.database.db.selectFrom('kommo_webhooks').selectAll().execute();
-    expect(stored).toEqual([expect.objectContaining({ outcome: 'invalid', body: 'not=a&stage=webhook' })]);
+    expect(stored).toEqual([
+      expect.objectContaining({ outcome: 'invalid', body: 'not=a&stage=webhook' }),
+    ]);
   });
 });
 

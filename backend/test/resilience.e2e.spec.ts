@@ -54,7 +54,9 @@ describe('a failure inside the service does not take it down', () => {
 
   it('survives a worker pass that throws, and the next pass does the work', async () => {
     const messages = t.app.get(MessagesRepository);
-    const claim = jest.spyOn(messages, 'claim').mockRejectedValueOnce(new Error('database is locked'));
+    const claim = jest
+      .spyOn(messages, 'claim')
+      .mockRejectedValueOnce(new Error('database is locked'));
     await request(t.url)
       .post(`/webhooks/kommo/${WEBHOOK_TOKEN}`)
       .set('Content-Type', 'application/x-www-form-urlencoded')
@@ -91,7 +93,9 @@ describe('webhook bodies that cannot even be read', () => {
 
     expect(response.body.outcome).toBe('invalid');
     const stored = await t.database.db.selectFrom('kommo_webhooks').selectAll().execute();
-    expect(stored).toEqual([expect.objectContaining({ outcome: 'invalid', detail: expect.stringMatching(/charset/) })]);
+    expect(stored).toEqual([
+      expect.objectContaining({ outcome: 'invalid', detail: expect.stringMatching(/charset/) }),
+    ]);
   });
 
   it('records Postmark posts with a broken encoding and answers 200', async () => {

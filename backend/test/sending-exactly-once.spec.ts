@@ -24,7 +24,10 @@ function massMove(t: TestApp, count: number): { leadIds: number[]; body: string 
 }
 
 function postWebhook(t: TestApp, body: string) {
-  return request(t.url).post(`/webhooks/kommo/${WEBHOOK_TOKEN}`).set('Content-Type', FORM).send(body);
+  return request(t.url)
+    .post(`/webhooks/kommo/${WEBHOOK_TOKEN}`)
+    .set('Content-Type', FORM)
+    .send(body);
 }
 
 /** One email per lead: as many distinct send ids and lead ids as emails, and the right leads. */

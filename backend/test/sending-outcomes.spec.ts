@@ -8,12 +8,14 @@ const FORM = 'application/x-www-form-urlencoded';
 const QUALIFIED_STAGE = 61822002;
 const WON_STAGE = 142;
 
-const moveTo = (statusId: number) => (leadId: number): StatusChange => ({
-  leadId,
-  statusId,
-  oldStatusId: QUALIFIED_STAGE,
-  pipelineId: PIPELINE,
-});
+const moveTo =
+  (statusId: number) =>
+  (leadId: number): StatusChange => ({
+    leadId,
+    statusId,
+    oldStatusId: QUALIFIED_STAGE,
+    pipelineId: PIPELINE,
+  });
 
 async function postMove(t: TestApp, leadIds: number[], statusId = PROPOSAL_STAGE) {
   const body = t.kommo.buildStatusWebhook(leadIds.map(moveTo(statusId)));
@@ -128,7 +130,9 @@ describe('what happens to each email, per Postmark and Kommo outcome', () => {
     expect(rows.every((row) => row.status === 'failed' && row.error_code === '1101')).toBe(true);
     for (const leadId of leadIds) {
       expect(notesOn(t, leadId)).toEqual([
-        expect.stringMatching(/^Email "no-such-template" to lead\d+@example\.com could not be sent: /),
+        expect.stringMatching(
+          /^Email "no-such-template" to lead\d+@example\.com could not be sent: /,
+        ),
       ]);
     }
     expect(errorLines(/no-such-template/)).toHaveLength(1);
@@ -175,7 +179,10 @@ describe('what happens to each email, per Postmark and Kommo outcome', () => {
     expect(rows.map((row) => row.status)).toEqual(Array(6).fill('queued'));
     expect(t.postmark.sent).toHaveLength(0);
     expect(ready.status).toBe(503);
-    expect(ready.body.checks.kommo).toEqual({ ok: false, detail: expect.stringMatching(/blocked/) });
+    expect(ready.body.checks.kommo).toEqual({
+      ok: false,
+      detail: expect.stringMatching(/blocked/),
+    });
     expect(ready.body.kommoBlockedUntil).toEqual(expect.any(String));
     expect(errorLines(/403 \(blocked\)/)).toHaveLength(1);
   });
@@ -211,7 +218,10 @@ describe('what happens to each email, per Postmark and Kommo outcome', () => {
       bodies.push(t.kommo.buildStatusWebhook([moveTo(statusId)(leadId)]));
     }
     for (const body of [...bodies, bodies[0]]) {
-      await request(t.url).post(`/webhooks/kommo/${WEBHOOK_TOKEN}`).set('Content-Type', FORM).send(body);
+      await request(t.url)
+        .post(`/webhooks/kommo/${WEBHOOK_TOKEN}`)
+        .set('Content-Type', FORM)
+        .send(body);
     }
     await t.drain();
 

@@ -45,7 +45,10 @@ function assertBuildIsFresh(): void {
       const path = join(dir, name);
       if (statSync(path).isDirectory()) walk(path);
       else if (name.endsWith('.ts') && !name.endsWith('.spec.ts')) {
-        const built = join(BACKEND, 'dist', relative(join(BACKEND, 'src'), path)).replace(/\.ts$/, '.js');
+        const built = join(BACKEND, 'dist', relative(join(BACKEND, 'src'), path)).replace(
+          /\.ts$/,
+          '.js',
+        );
         const builtAt = statSync(built, { throwIfNoEntry: false })?.mtimeMs ?? 0;
         if (builtAt < statSync(path).mtimeMs) stale.push(relative(BACKEND, path));
       }
@@ -66,7 +69,11 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function until(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 60_000) {
+async function until(
+  what: string,
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs = 60_000,
+) {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -196,7 +203,11 @@ function expectExactlyOnce(sent: SentEmail[], notes: KommoSimulator['notes'], le
 }
 
 /** An HTTP server that takes requests and never answers: a send that never reaches Postmark. */
-async function blackHole(): Promise<{ url: string; received: string[]; close: () => Promise<void> }> {
+async function blackHole(): Promise<{
+  url: string;
+  received: string[];
+  close: () => Promise<void>;
+}> {
   const received: string[] = [];
   const server = http.createServer((request) => received.push(`${request.method} ${request.url}`));
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
@@ -308,26 +319,34 @@ describe('the service as separate processes', () => {
     ? 'sends exactly once with two instances on one PostgreSQL database'
     : 'sends exactly once with two instances on one PostgreSQL database ' +
       '(SKIPPED: set DATABASE_URL to a PostgreSQL database to run it)';
-  (usingPostgres ? it : it.skip)(twoInstances, async () => {
-    const leadIds = kommo.generateLeads(1000);
-    // Each instance has its own limiter; together they stay under Kommo's 7 a second.
-    const env = serviceEnv(kommo, postmark.url, settings, { KOMMO_RATE_LIMIT: '3' });
-    const [one, two] = await Promise.all([start(env, 'one'), start(env, 'two')]);
+  (usingPostgres ? it : it.skip)(
+    twoInstances,
+    async () => {
+      const leadIds = kommo.generateLeads(1000);
+      // Each instance has its own limiter; together they stay under Kommo's 7 a second.
+      const env = serviceEnv(kommo, postmark.url, settings, { KOMMO_RATE_LIMIT: '3' });
+      const [one, two] = await Promise.all([start(env, 'one'), start(env, 'two')]);
 
-    // Ten webhooks of 100 leads, each delivered to both instances at once.
-    let queued = 0;
-    for (let start = 0; start < leadIds.length; start += 100) {
-      const body = webhookFor(kommo, leadIds.slice(start, start + 100));
-      const answers = await Promise.all([postWebhook(one, body), postWebhook(two, body)]);
-      queued += answers[0].queued + answers[1].queued;
-    }
-    await until('the outbox to settle', () => isSettled(database, 1000), 80_000);
-    // Read before stopping: a clean shutdown clears the instance's name from its rows.
-    const owners = await database.db.selectFrom('messages').select('lease_owner').distinct().execute();
-    await Promise.all([stopService(one), stopService(two)]);
+      // Ten webhooks of 100 leads, each delivered to both instances at once.
+      let queued = 0;
+      for (let start = 0; start < leadIds.length; start += 100) {
+        const body = webhookFor(kommo, leadIds.slice(start, start + 100));
+        const answers = await Promise.all([postWebhook(one, body), postWebhook(two, body)]);
+        queued += answers[0].queued + answers[1].queued;
+      }
+      await until('the outbox to settle', () => isSettled(database, 1000), 80_000);
+      // Read before stopping: a clean shutdown clears the instance's name from its rows.
+      const owners = await database.db
+        .selectFrom('messages')
+        .select('lease_owner')
+        .distinct()
+        .execute();
+      await Promise.all([stopService(one), stopService(two)]);
 
-    expect(queued).toBe(1000);
-    expectExactlyOnce(postmark.sent, kommo.notes, leadIds);
-    expect(owners).toHaveLength(2);
-  }, 90_000);
+      expect(queued).toBe(1000);
+      expectExactlyOnce(postmark.sent, kommo.notes, leadIds);
+      expect(owners).toHaveLength(2);
+    },
+    90_000,
+  );
 });

@@ -128,7 +128,11 @@ describe('widget API authentication (X-Auth-Token)', () => {
   });
 
   it('refuses an issuer that only looks like the account', async () => {
-    for (const iss of ['https://acmetravel.evil.example', 'acmetravel', 'https://acmetravel.kommo.com.evil.example']) {
+    for (const iss of [
+      'https://acmetravel.evil.example',
+      'acmetravel',
+      'https://acmetravel.kommo.com.evil.example',
+    ]) {
       await refusedWith(widgetToken({ iss }), 'token_account');
     }
   });

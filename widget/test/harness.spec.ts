@@ -62,7 +62,10 @@ describe('dev harness', () => {
 
     const config = await (await get('/harness-config.json')).json();
 
-    expect(config).toMatchObject({ backendUrl: 'http://127.0.0.1:3000', widgetCode: 'kp_postmark' });
+    expect(config).toMatchObject({
+      backendUrl: 'http://127.0.0.1:3000',
+      widgetCode: 'kp_postmark',
+    });
   });
 
   it('serves nothing outside dist/', async () => {

@@ -1,4 +1,11 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import {
+  ArgumentsHost,
+  Catch,
+  ExceptionFilter,
+  HttpException,
+  HttpStatus,
+  Logger,
+} from '@nestjs/common';
 import { ApiError } from '@kp/shared';
 import { Response } from 'express';
 
@@ -34,34 +41,57 @@ export class ApiErrorFilter implements ExceptionFilter {
       // A deliberate 502/503 (Kommo or Postmark down) is already explained; no stack needed.
       this.logger.warn(`${body.code}: ${body.message}`);
     } else if (status >= 500) {
-      this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+      this.logger.error(
+        exception instanceof Error ? (exception.stack ?? exception.message) : String(exception),
+      );
     }
     response.status(status).json(body);
   }
 
   private toBody(exception: unknown): { status: number; body: ApiError } {
-    const expressError = exception as { status?: number; type?: string; expose?: boolean; message?: string };
+    const expressError = exception as {
+      status?: number;
+      type?: string;
+      expose?: boolean;
+      message?: string;
+    };
     if (!(exception instanceof HttpException) && expressError?.expose && expressError.status) {
       // body-parser errors: bad JSON, too large.
       return {
         status: expressError.status,
-        body: { code: CODES[expressError.status] ?? 'bad_request', message: expressError.message ?? 'bad request' },
+        body: {
+          code: CODES[expressError.status] ?? 'bad_request',
+          message: expressError.message ?? 'bad request',
+        },
       };
     }
     if (!(exception instanceof HttpException)) {
       return {
         status: HttpStatus.INTERNAL_SERVER_ERROR,
-        body: { code: 'internal_error', message: 'Something went wrong on our side; it is logged.' },
+        body: {
+          code: 'internal_error',
+          message: 'Something went wrong on our side; it is logged.',
+        },
       };
     }
 
     const status = exception.getStatus();
-    const payload = exception.getResponse() as string | (ApiError & { message?: string | string[] });
-    if (typeof payload === 'object' && typeof payload.code === 'string') return { status, body: payload };
+    const payload = exception.getResponse() as
+      | string
+      | (ApiError & { message?: string | string[] });
+    if (typeof payload === 'object' && typeof payload.code === 'string')
+      return { status, body: payload };
 
     const message =
-      typeof payload === 'string' ? payload : Array.isArray(payload.message) ? payload.message.join('; ') : payload.message;
+      typeof payload === 'string'
+        ? payload
+        : Array.isArray(payload.message)
+          ? payload.message.join('; ')
+          : payload.message;
 
-    return { status, body: { code: CODES[status] ?? 'error', message: message ?? exception.message } };
+    return {
+      status,
+      body: { code: CODES[status] ?? 'error', message: message ?? exception.message },
+    };
   }
 }

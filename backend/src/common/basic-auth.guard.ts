@@ -29,7 +29,10 @@ export class PostmarkBasicAuthGuard implements CanActivate {
     const { POSTMARK_WEBHOOK_USER, POSTMARK_WEBHOOK_PASSWORD } = this.config;
     if (hasBasicAuth(header, POSTMARK_WEBHOOK_USER, POSTMARK_WEBHOOK_PASSWORD)) return true;
 
-    context.switchToHttp().getResponse<Response>().setHeader('WWW-Authenticate', 'Basic realm="postmark"');
+    context
+      .switchToHttp()
+      .getResponse<Response>()
+      .setHeader('WWW-Authenticate', 'Basic realm="postmark"');
     throw new UnauthorizedException('Bad webhook credentials');
   }
 }

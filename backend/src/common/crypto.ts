@@ -1,4 +1,11 @@
-import { createCipheriv, createDecipheriv, createHmac, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  randomBytes,
+  scryptSync,
+  timingSafeEqual,
+} from 'node:crypto';
 
 /** Symmetric encryption for secrets at rest (Kommo tokens), keyed from APP_SECRET. */
 export class SecretBox {
@@ -13,9 +20,10 @@ export class SecretBox {
     const cipher = createCipheriv('aes-256-gcm', this.key, iv);
     const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
 
-    return ['v1', ...[iv, cipher.getAuthTag(), body].map((part) => part.toString('base64url'))].join(
-      '.',
-    );
+    return [
+      'v1',
+      ...[iv, cipher.getAuthTag(), body].map((part) => part.toString('base64url')),
+    ].join('.');
   }
 
   open(sealed: string): string {

@@ -17,7 +17,8 @@ describe('loadConfig', () => {
   it('accepts a complete environment and applies defaults', () => {
     const config = loadConfig({
       ...VALID,
-      STAGE_RULES: '[{"pipelineId":7711001,"statusId":142,"templateAlias":"deal-won-confirmation"}]',
+      STAGE_RULES:
+        '[{"pipelineId":7711001,"statusId":142,"templateAlias":"deal-won-confirmation"}]',
     });
 
     expect(config.PORT).toBe(3000);
@@ -31,7 +32,13 @@ describe('loadConfig', () => {
   it('names every bad variable in one message', () => {
     let message = '';
     try {
-      loadConfig({ ...VALID, PORT: 'eighty', POSTMARK_FROM: 'nobody', STAGE_RULES: '{"x":1}', KOMMO_SUBDOMAIN: '' });
+      loadConfig({
+        ...VALID,
+        PORT: 'eighty',
+        POSTMARK_FROM: 'nobody',
+        STAGE_RULES: '{"x":1}',
+        KOMMO_SUBDOMAIN: '',
+      });
     } catch (error) {
       expect(error).toBeInstanceOf(ConfigError);
       message = (error as Error).message;

@@ -48,52 +48,76 @@ const toBool = ({ value }: { value: unknown }) => {
  * a bad value stops the process with one message naming every problem.
  */
 export class AppConfig {
-  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
   PORT = 3000;
 
-  @IsOptional() @Matches(/^postgres(ql)?:\/\//, { message: 'must be a postgres:// URL' })
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\//, { message: 'must be a postgres:// URL' })
   DATABASE_URL?: string;
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   DATA_DIR = './data';
 
-  @IsOptional() @Matches(/^[a-z_][a-z0-9_]*$/, { message: 'must be a lowercase schema name' })
+  @IsOptional()
+  @Matches(/^[a-z_][a-z0-9_]*$/, { message: 'must be a lowercase schema name' })
   DATABASE_SCHEMA?: string;
 
   @Matches(/^[a-z0-9-]+$/, { message: 'must be the account subdomain, e.g. acmetravel' })
   KOMMO_SUBDOMAIN!: string;
 
-  @IsOptional() @IsUrl(URL_OPTIONS)
+  @IsOptional()
+  @IsUrl(URL_OPTIONS)
   KOMMO_API_URL?: string;
 
-  @IsOptional() @IsString() @MinLength(20)
+  @IsOptional()
+  @IsString()
+  @MinLength(20)
   KOMMO_LONG_LIVED_TOKEN?: string;
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   KOMMO_CLIENT_ID?: string;
 
-  @IsOptional() @IsString() @MinLength(8)
+  @IsOptional()
+  @IsString()
+  @MinLength(8)
   KOMMO_CLIENT_SECRET?: string;
 
-  @IsOptional() @IsUrl(URL_OPTIONS)
+  @IsOptional()
+  @IsUrl(URL_OPTIONS)
   KOMMO_REDIRECT_URI?: string;
 
-  @IsString() @MinLength(16, { message: 'must be a random secret of at least 16 characters' })
+  @IsString()
+  @MinLength(16, { message: 'must be a random secret of at least 16 characters' })
   KOMMO_WEBHOOK_TOKEN!: string;
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(50)
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(50)
   KOMMO_RATE_LIMIT = 7;
 
-  @IsString() @MinLength(1)
+  @IsString()
+  @MinLength(1)
   POSTMARK_SERVER_TOKEN!: string;
 
-  @IsOptional() @IsUrl(URL_OPTIONS)
+  @IsOptional()
+  @IsUrl(URL_OPTIONS)
   POSTMARK_API_URL?: string;
 
-  @Matches(/^(.*<)?[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+>?$/, { message: 'must be a verified sender address' })
+  @Matches(/^(.*<)?[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+>?$/, {
+    message: 'must be a verified sender address',
+  })
   POSTMARK_FROM!: string;
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   POSTMARK_MESSAGE_STREAM = 'outbound';
 
   @Matches(/^[^\s@+]+@[^\s@]+$/, {
@@ -101,73 +125,113 @@ export class AppConfig {
   })
   POSTMARK_INBOUND_ADDRESS!: string;
 
-  @IsString() @MinLength(1)
+  @IsString()
+  @MinLength(1)
   POSTMARK_WEBHOOK_USER!: string;
 
-  @IsString() @MinLength(12, { message: 'must be at least 12 characters' })
+  @IsString()
+  @MinLength(12, { message: 'must be at least 12 characters' })
   POSTMARK_WEBHOOK_PASSWORD!: string;
 
-  @IsString() @MinLength(24, { message: 'must be a random key of at least 24 characters' })
+  @IsString()
+  @MinLength(24, { message: 'must be a random key of at least 24 characters' })
   ADMIN_API_KEY!: string;
 
-  @IsString() @MinLength(32, { message: 'must be a random secret of at least 32 characters' })
+  @IsString()
+  @MinLength(32, { message: 'must be a random secret of at least 32 characters' })
   APP_SECRET!: string;
 
   @IsOptional()
   STAGE_RULES: StageRuleConfig[] = [];
 
-  @IsOptional() @IsIn(NOTE_LOCALES)
+  @IsOptional()
+  @IsIn(NOTE_LOCALES)
   NOTES_LOCALE: NoteLocale = 'en';
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100)
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100)
   SEND_MAX_ATTEMPTS = 8;
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(10)
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
   WORKER_POLL_MS = 250;
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(10)
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
   RETRY_BASE_MS = 2000;
 
   /** How long claimed rows stay reserved. Renewed while a batch runs; bounds crash recovery. */
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1000)
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
   WORKER_LEASE_MS = 120_000;
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(100)
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
   KOMMO_TIMEOUT_MS = 20_000;
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(100)
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
   POSTMARK_TIMEOUT_MS = 30_000;
 
-  @IsOptional() @Transform(toBool) @IsBoolean()
+  @IsOptional()
+  @Transform(toBool)
+  @IsBoolean()
   WORKER_ENABLED = true;
 
-  @IsOptional() @Transform(toBool) @IsBoolean()
+  @IsOptional()
+  @Transform(toBool)
+  @IsBoolean()
   NOTES_ON_OPEN_CLICK = false;
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1)
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
   RECONCILE_AFTER_MINUTES = 60;
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   TAG_BOUNCED = 'email_invalid';
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   TAG_SPAM = 'email_spam_complaint';
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   TAG_UNSUBSCRIBED = 'email_unsubscribed';
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   WIDGET_ALLOWED_ORIGINS?: string;
 
   /** The `aud` Kommo puts in the widget's X-Auth-Token; see widgetTokenAudience. */
-  @IsOptional() @IsUrl(URL_OPTIONS)
+  @IsOptional()
+  @IsUrl(URL_OPTIONS)
   WIDGET_TOKEN_AUDIENCE?: string;
 
   /** When set, widget tokens must also carry this account_id. */
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1)
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
   KOMMO_ACCOUNT_ID?: number;
 
-  @IsOptional() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  @IsOptional()
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 
   get kommoBaseUrl(): string {
@@ -193,28 +257,30 @@ export class AppConfig {
 export class ConfigError extends Error {}
 
 /** Every variable AppConfig reads; STAGE_RULES is parsed on its own. */
-const CONFIG_KEYS = Object.getOwnPropertyNames(new AppConfig()).concat([
-  'DATABASE_URL',
-  'DATABASE_SCHEMA',
-  'KOMMO_SUBDOMAIN',
-  'KOMMO_API_URL',
-  'KOMMO_LONG_LIVED_TOKEN',
-  'KOMMO_CLIENT_ID',
-  'KOMMO_CLIENT_SECRET',
-  'KOMMO_REDIRECT_URI',
-  'KOMMO_WEBHOOK_TOKEN',
-  'POSTMARK_SERVER_TOKEN',
-  'POSTMARK_API_URL',
-  'POSTMARK_FROM',
-  'POSTMARK_INBOUND_ADDRESS',
-  'POSTMARK_WEBHOOK_USER',
-  'POSTMARK_WEBHOOK_PASSWORD',
-  'ADMIN_API_KEY',
-  'APP_SECRET',
-  'WIDGET_ALLOWED_ORIGINS',
-  'WIDGET_TOKEN_AUDIENCE',
-  'KOMMO_ACCOUNT_ID',
-]).filter((key) => key !== 'STAGE_RULES');
+const CONFIG_KEYS = Object.getOwnPropertyNames(new AppConfig())
+  .concat([
+    'DATABASE_URL',
+    'DATABASE_SCHEMA',
+    'KOMMO_SUBDOMAIN',
+    'KOMMO_API_URL',
+    'KOMMO_LONG_LIVED_TOKEN',
+    'KOMMO_CLIENT_ID',
+    'KOMMO_CLIENT_SECRET',
+    'KOMMO_REDIRECT_URI',
+    'KOMMO_WEBHOOK_TOKEN',
+    'POSTMARK_SERVER_TOKEN',
+    'POSTMARK_API_URL',
+    'POSTMARK_FROM',
+    'POSTMARK_INBOUND_ADDRESS',
+    'POSTMARK_WEBHOOK_USER',
+    'POSTMARK_WEBHOOK_PASSWORD',
+    'ADMIN_API_KEY',
+    'APP_SECRET',
+    'WIDGET_ALLOWED_ORIGINS',
+    'WIDGET_TOKEN_AUDIENCE',
+    'KOMMO_ACCOUNT_ID',
+  ])
+  .filter((key) => key !== 'STAGE_RULES');
 
 function describeErrors(errors: ValidationError[]): string[] {
   return errors.map((error) => {
@@ -254,7 +320,8 @@ function parseStageRules(raw: string | undefined, problems: string[]): StageRule
       typeof rule?.templateAlias === 'string' &&
       rule.templateAlias !== '' &&
       (rule.note === undefined || typeof rule.note === 'string') &&
-      (rule.resendPolicy === undefined || ['once', 'every_entry'].includes(String(rule.resendPolicy)));
+      (rule.resendPolicy === undefined ||
+        ['once', 'every_entry'].includes(String(rule.resendPolicy)));
     if (ok) rules.push(rule as unknown as StageRuleConfig);
     else problems.push(`STAGE_RULES[${index}]: ${expected}`);
   });

@@ -32,7 +32,9 @@ export class HealthController {
   }
 
   @Get('health/ready')
-  @ApiOperation({ summary: 'Readiness: database, Kommo token and webhook, Postmark token, Kommo block state' })
+  @ApiOperation({
+    summary: 'Readiness: database, Kommo token and webhook, Postmark token, Kommo block state',
+  })
   async ready(@Res({ passthrough: true }) response: Response) {
     const upstream = await this.upstreamChecks();
     const checks: Record<string, Check> = {
@@ -66,13 +68,15 @@ export class HealthController {
   private async runUpstreamChecks(): Promise<Record<string, Check>> {
     return {
       kommo: await this.check(async () => {
-        if (this.kommo.isBlocked()) throw new Error(`blocked until ${this.kommo.blockedUntilIso()}`);
+        if (this.kommo.isBlocked())
+          throw new Error(`blocked until ${this.kommo.blockedUntilIso()}`);
         await this.kommo.getAccount();
       }),
       kommoWebhook: await this.check(async () => {
         const hooks = await this.kommo.listWebhooks();
         const ours = hooks.filter((hook) => hook.destination.includes('/webhooks/kommo/'));
-        if (ours.length === 0) throw new Error('no status_lead webhook registered (npm run setup:webhooks)');
+        if (ours.length === 0)
+          throw new Error('no status_lead webhook registered (npm run setup:webhooks)');
         if (ours.every((hook) => hook.disabled)) throw new Error('Kommo has disabled our webhook');
       }),
       postmark: await this.check(async () => {

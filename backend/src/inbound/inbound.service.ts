@@ -103,7 +103,11 @@ export class InboundService {
 
   /** Matches and notes one stored reply. Safe to call again: the note is keyed to the reply. */
   async process(id: number): Promise<InboundRow | undefined> {
-    const row = await this.database.db.selectFrom('inbound_messages').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await this.database.db
+      .selectFrom('inbound_messages')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
     if (!row || row.status !== 'received') return row;
 
     const payload = toInboundPayload(JSON.parse(row.raw));
@@ -111,7 +115,9 @@ export class InboundService {
       const match = await this.correlate(payload);
       if (!match) {
         await this.setStatus(id, { status: 'unmatched', processed_at: Date.now() });
-        this.logger.warn(`reply from ${maskEmail(row.from_email)} matched no lead; kept as unmatched #${id}`);
+        this.logger.warn(
+          `reply from ${maskEmail(row.from_email)} matched no lead; kept as unmatched #${id}`,
+        );
         return this.get(id);
       }
 
@@ -123,7 +129,9 @@ export class InboundService {
         matched_by: match.by,
         processed_at: Date.now(),
       });
-      this.logger.log(`reply from ${maskEmail(row.from_email)} matched lead ${match.leadId} by ${match.by}`);
+      this.logger.log(
+        `reply from ${maskEmail(row.from_email)} matched lead ${match.leadId} by ${match.by}`,
+      );
     } catch (error) {
       if (error instanceof KommoError && (error.kind === 'transient' || error.kind === 'blocked')) {
         // Kommo unreachable while looking up the sender: it stays 'received' for a later pass.
@@ -132,7 +140,11 @@ export class InboundService {
       }
       // Anything else will fail the same way next time: keep the reply, say why, move on.
       const reason = error instanceof Error ? error.message : String(error);
-      await this.setStatus(id, { status: 'failed', error: reason.slice(0, 1000), processed_at: Date.now() });
+      await this.setStatus(id, {
+        status: 'failed',
+        error: reason.slice(0, 1000),
+        processed_at: Date.now(),
+      });
       this.logger.error(`reply #${id} could not be processed and is kept as failed: ${reason}`);
     }
 
@@ -145,7 +157,12 @@ export class InboundService {
     if (!row || row.status === 'invalid') return undefined;
 
     await this.writeNote(row, toInboundPayload(JSON.parse(row.raw)), leadId);
-    await this.setStatus(id, { status: 'matched', lead_id: leadId, matched_by: 'manual', processed_at: Date.now() });
+    await this.setStatus(id, {
+      status: 'matched',
+      lead_id: leadId,
+      matched_by: 'manual',
+      processed_at: Date.now(),
+    });
 
     return this.get(id);
   }
@@ -177,7 +194,11 @@ export class InboundService {
   }
 
   get(id: number): Promise<InboundRow | undefined> {
-    return this.database.db.selectFrom('inbound_messages').selectAll().where('id', '=', id).executeTakeFirst();
+    return this.database.db
+      .selectFrom('inbound_messages')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
   }
 
   private async correlate(payload: InboundPayload): Promise<Match | null> {
@@ -214,7 +235,9 @@ export class InboundService {
     if (contacts.length === 0) return null;
 
     const emailed = await this.messages.lastLeadEmailed(sender);
-    const leadIds = contacts.flatMap((contact) => (contact._embedded?.leads ?? []).map((lead) => lead.id));
+    const leadIds = contacts.flatMap((contact) =>
+      (contact._embedded?.leads ?? []).map((lead) => lead.id),
+    );
     if (emailed && leadIds.includes(emailed)) return emailed;
     if (leadIds.length === 0) return emailed ?? null;
 
@@ -244,11 +267,16 @@ export class InboundService {
     if (!text) text = noteText(locale, 'noText', { count: attachments.length });
 
     const parts = [
-      noteText(locale, isAutoReply(payload) ? 'autoReply' : 'reply', { from, subject: payload.Subject ?? '' }),
+      noteText(locale, isAutoReply(payload) ? 'autoReply' : 'reply', {
+        from,
+        subject: payload.Subject ?? '',
+      }),
       text,
     ];
     if (attachments.length > 0) {
-      const list = attachments.map((file) => `${file.Name ?? 'file'} (${formatSize(sizeOf(file))})`);
+      const list = attachments.map(
+        (file) => `${file.Name ?? 'file'} (${formatSize(sizeOf(file))})`,
+      );
       parts.push(noteText(locale, 'attachments', { list: list.join(', ') }));
     }
 
@@ -264,7 +292,11 @@ export class InboundService {
   }
 
   private async setStatus(id: number, changes: Partial<InboundRow>): Promise<void> {
-    await this.database.db.updateTable('inbound_messages').set(changes).where('id', '=', id).execute();
+    await this.database.db
+      .updateTable('inbound_messages')
+      .set(changes)
+      .where('id', '=', id)
+      .execute();
   }
 }
 

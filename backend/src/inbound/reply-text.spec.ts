@@ -18,7 +18,8 @@ describe('replyText', () => {
 
   it('cuts the quoted history from a plain text body', () => {
     const payload: InboundPayload = {
-      TextBody: 'Sí, de acuerdo.\n\nEl vie, 4 dic 2026 a las 11:20, Acme escribió:\n> texto anterior\n',
+      TextBody:
+        'Sí, de acuerdo.\n\nEl vie, 4 dic 2026 a las 11:20, Acme escribió:\n> texto anterior\n',
     };
 
     expect(replyText(payload)).toBe('Sí, de acuerdo.');
@@ -40,7 +41,9 @@ describe('reply headers', () => {
   });
 
   it('labels auto-replies by their headers', () => {
-    expect(isAutoReply({ Headers: [{ Name: 'Auto-Submitted', Value: 'auto-replied' }] })).toBe(true);
+    expect(isAutoReply({ Headers: [{ Name: 'Auto-Submitted', Value: 'auto-replied' }] })).toBe(
+      true,
+    );
     expect(isAutoReply({ Headers: [{ Name: 'Auto-Submitted', Value: 'no' }] })).toBe(false);
     expect(isAutoReply(sampleJson<InboundPayload>('postmark/inbound-reply.json'))).toBe(false);
   });

@@ -75,11 +75,14 @@ function withoutQuote(body: string): string {
 /** Auto-replies (vacation notices, ticket robots) are labelled so nobody answers them. */
 export function isAutoReply(payload: InboundPayload): boolean {
   const header = (name: string) =>
-    payload.Headers?.find((item) => item.Name?.toLowerCase() === name)?.Value?.toLowerCase().trim();
+    payload.Headers?.find((item) => item.Name?.toLowerCase() === name)
+      ?.Value?.toLowerCase()
+      .trim();
 
   const autoSubmitted = header('auto-submitted');
   if (autoSubmitted && autoSubmitted !== 'no') return true;
-  if (header('x-autoreply') || header('x-autorespond') || header('x-auto-response-suppress')) return true;
+  if (header('x-autoreply') || header('x-autorespond') || header('x-auto-response-suppress'))
+    return true;
   const precedence = header('precedence');
 
   return precedence === 'auto_reply' || precedence === 'bulk' || precedence === 'junk';

@@ -53,7 +53,11 @@ export class KommoAuthService {
   }
 
   /** Status for health and the admin API; never returns the tokens themselves. */
-  async status(): Promise<{ mode: 'long_lived' | 'oauth'; connected: boolean; expiresAt?: string }> {
+  async status(): Promise<{
+    mode: 'long_lived' | 'oauth';
+    connected: boolean;
+    expiresAt?: string;
+  }> {
     if (this.config.KOMMO_LONG_LIVED_TOKEN) return { mode: 'long_lived', connected: true };
     const pair = await this.load();
 
@@ -127,7 +131,11 @@ export class KommoAuthService {
         },
         { timeout: 15_000 },
       );
-      const body = response.data as { access_token: string; refresh_token: string; expires_in: number };
+      const body = response.data as {
+        access_token: string;
+        refresh_token: string;
+        expires_in: number;
+      };
 
       return {
         accessToken: body.access_token,
@@ -140,7 +148,11 @@ export class KommoAuthService {
         `account ${this.account}: OAuth ${grant.grant_type} failed (${status ?? 'no response'}); ` +
           're-authorise the integration if this persists',
       );
-      throw new KommoError(status && status < 500 ? 'auth' : 'transient', 'OAuth token request failed', status);
+      throw new KommoError(
+        status && status < 500 ? 'auth' : 'transient',
+        'OAuth token request failed',
+        status,
+      );
     }
   }
 
@@ -163,7 +175,11 @@ export class KommoAuthService {
     };
   }
 
-  private decode(row: { access_token: string; refresh_token: string; expires_at: number }): TokenPair {
+  private decode(row: {
+    access_token: string;
+    refresh_token: string;
+    expires_at: number;
+  }): TokenPair {
     return {
       accessToken: this.box.open(row.access_token),
       refreshToken: this.box.open(row.refresh_token),

@@ -57,7 +57,11 @@ describe('parseKommoWebhook', () => {
     const form = parseKommoWebhook(sample('kommo/dp-webhook.form.txt'), FORM);
     const json = parseKommoWebhook(
       JSON.stringify({
-        event: { type: 15, data: { id: 4410021, status_id: 61822003, pipeline_id: 7711001 }, time: 1 },
+        event: {
+          type: 15,
+          data: { id: 4410021, status_id: 61822003, pipeline_id: 7711001 },
+          time: 1,
+        },
         action: { settings: { widget: { settings: { template: 'proposal-sent' } } } },
         subdomain: 'acmetravel',
       }),
@@ -65,7 +69,11 @@ describe('parseKommoWebhook', () => {
     );
 
     expect(form.changes).toEqual([
-      expect.objectContaining({ leadId: 4410021, statusId: 61822003, templateAlias: 'proposal-sent' }),
+      expect.objectContaining({
+        leadId: 4410021,
+        statusId: 61822003,
+        templateAlias: 'proposal-sent',
+      }),
     ]);
     expect(form.subdomain).toBe('acmetravel');
     expect(json.changes[0]).toMatchObject({ leadId: 4410021, templateAlias: 'proposal-sent' });

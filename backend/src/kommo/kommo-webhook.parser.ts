@@ -30,7 +30,10 @@ const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
  * Turns a Kommo account webhook (status_lead) or a digital-pipeline trigger into stage
  * changes. Accepts the form-encoded body Kommo sends and the JSON its docs show.
  */
-export function parseKommoWebhook(body: string, contentType: string | undefined): ParsedKommoWebhook {
+export function parseKommoWebhook(
+  body: string,
+  contentType: string | undefined,
+): ParsedKommoWebhook {
   const tree = decode(body, contentType ?? '');
   const account = asTree(tree.account);
   const result: ParsedKommoWebhook = {

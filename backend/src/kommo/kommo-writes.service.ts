@@ -45,7 +45,10 @@ export class KommoWritesService {
       notes.map((note) => ({
         kind: 'note',
         entity_id: note.leadId,
-        payload: JSON.stringify({ text: note.text.slice(0, NOTE_MAX_CHARS), type: note.type ?? 'common' }),
+        payload: JSON.stringify({
+          text: note.text.slice(0, NOTE_MAX_CHARS),
+          type: note.type ?? 'common',
+        }),
         dedupe_key: note.dedupeKey,
       })),
       db,
@@ -68,11 +71,17 @@ export class KommoWritesService {
   async flush(owner: string, limit = 500): Promise<number> {
     if (this.kommo.isBlocked()) return 0;
 
-    const rows = (await claimDue(this.database.db, this.database.isPostgres, 'kommo_outbox', ['pending'], {
-      owner,
-      limit,
-      leaseMs: 5 * 60_000,
-    })) as unknown as OutboxRow[];
+    const rows = (await claimDue(
+      this.database.db,
+      this.database.isPostgres,
+      'kommo_outbox',
+      ['pending'],
+      {
+        owner,
+        limit,
+        leaseMs: 5 * 60_000,
+      },
+    )) as unknown as OutboxRow[];
     if (rows.length === 0) return 0;
 
     const notes = rows.filter((row) => row.kind === 'note');
@@ -120,7 +129,8 @@ export class KommoWritesService {
   }
 
   private async handleFailure(rows: OutboxRow[], error: unknown): Promise<void> {
-    const failure = error instanceof KommoError ? error : new KommoError('transient', String(error));
+    const failure =
+      error instanceof KommoError ? error : new KommoError('transient', String(error));
     const isolatable = failure.kind === 'permanent' && rows.length > 1;
     const now = Date.now();
 

@@ -61,7 +61,9 @@ export class KommoClient {
       retryCondition: (error) => this.isRetryable(error),
       onRetry: (count, error, request) => {
         this.metrics.kommoRetries.inc({ status: String(error.response?.status ?? 'network') });
-        this.logger.warn(`retry ${count} of ${request.method?.toUpperCase()} ${request.url}: ${error.message}`);
+        this.logger.warn(
+          `retry ${count} of ${request.method?.toUpperCase()} ${request.url}: ${error.message}`,
+        );
       },
     });
   }
@@ -128,7 +130,9 @@ export class KommoClient {
   }
 
   async getPipelines(): Promise<KommoPipelineRaw[]> {
-    const body = await this.get<{ _embedded: { pipelines: KommoPipelineRaw[] } }>('/leads/pipelines');
+    const body = await this.get<{ _embedded: { pipelines: KommoPipelineRaw[] } }>(
+      '/leads/pipelines',
+    );
 
     return body?._embedded.pipelines ?? [];
   }
@@ -166,10 +170,14 @@ export class KommoClient {
   /** Adds tags without touching the contact's other tags (tags_to_add, never _embedded.tags). */
   async addContactTags(items: Array<{ contactId: number; tags: string[] }>): Promise<void> {
     for (const batch of chunk(items, KOMMO_NOTES_PER_CALL)) {
-      await this.send('patch', '/contacts', batch.map((item) => ({
-        id: item.contactId,
-        tags_to_add: item.tags.map((name) => ({ name })),
-      })));
+      await this.send(
+        'patch',
+        '/contacts',
+        batch.map((item) => ({
+          id: item.contactId,
+          tags_to_add: item.tags.map((name) => ({ name })),
+        })),
+      );
     }
   }
 
@@ -187,7 +195,11 @@ export class KommoClient {
     return this.call<T>({ method: 'get', url: path, params });
   }
 
-  private async send<T>(method: 'post' | 'patch', path: string, data: unknown): Promise<T | undefined> {
+  private async send<T>(
+    method: 'post' | 'patch',
+    path: string,
+    data: unknown,
+  ): Promise<T | undefined> {
     return this.call<T>({ method, url: path, data });
   }
 
@@ -225,8 +237,11 @@ export class KommoClient {
     }
   }
 
-  private async beforeRequest(request: InternalAxiosRequestConfig): Promise<InternalAxiosRequestConfig> {
-    if (this.isBlocked()) throw new KommoError('blocked', `Kommo account ${this.account} is blocked`);
+  private async beforeRequest(
+    request: InternalAxiosRequestConfig,
+  ): Promise<InternalAxiosRequestConfig> {
+    if (this.isBlocked())
+      throw new KommoError('blocked', `Kommo account ${this.account} is blocked`);
     const token = await this.auth.getAccessToken();
     await this.limiter.schedule(() => Promise.resolve());
     request.headers.set('Authorization', `Bearer ${token}`);
@@ -238,7 +253,8 @@ export class KommoClient {
     const status = error.response?.status;
     if (status !== undefined) this.metrics.kommoCalls.inc({ status: String(status) });
     if (status === 429) this.metrics.kommo429.inc();
-    if (status === undefined) return error.code !== 'ERR_CANCELED' && !(error instanceof KommoError);
+    if (status === undefined)
+      return error.code !== 'ERR_CANCELED' && !(error instanceof KommoError);
 
     return status === 429 || status >= 500;
   }

@@ -18,7 +18,8 @@ export class KommoError extends Error {
 }
 
 export function classifyKommoResponse(status: number, body: unknown, contentType = ''): KommoError {
-  const isHtml = contentType.includes('html') || (typeof body === 'string' && body.includes('<html'));
+  const isHtml =
+    contentType.includes('html') || (typeof body === 'string' && body.includes('<html'));
   if (status === 429) return new KommoError('transient', 'Kommo rate limit hit (429)', status);
   if (status === 403 && isHtml) {
     return new KommoError('blocked', 'Kommo blocked this account or IP (403)', status);

@@ -17,7 +17,9 @@ export interface TemplatedEmail {
   TrackLinks?: 'None' | 'HtmlAndText' | 'HtmlOnly' | 'TextOnly';
 }
 
-export type SendOutcome = { ok: true; messageId: string; submittedAt: string } | { ok: false; error: PostmarkError };
+export type SendOutcome =
+  | { ok: true; messageId: string; submittedAt: string }
+  | { ok: false; error: PostmarkError };
 
 export interface TemplateInfo {
   alias: string;
@@ -99,7 +101,12 @@ export class PostmarkClient {
     }
   }
 
-  async getMessageDetails(messageId: string): Promise<{ status: string; events: Array<{ Type: string; ReceivedAt: string; Details?: Record<string, unknown> }> }> {
+  async getMessageDetails(
+    messageId: string,
+  ): Promise<{
+    status: string;
+    events: Array<{ Type: string; ReceivedAt: string; Details?: Record<string, unknown> }>;
+  }> {
     try {
       const details = await this.client.getOutboundMessageDetails(messageId);
 

@@ -40,7 +40,11 @@ const CONFIGURATION_CODES = new Set([
 
 const TEMPLATE_CODES = new Set([1120, 1121, 1122, 1123]);
 
-export function classifyErrorCode(errorCode: number, message: string, httpStatus?: number): PostmarkError {
+export function classifyErrorCode(
+  errorCode: number,
+  message: string,
+  httpStatus?: number,
+): PostmarkError {
   if (errorCode === 406) return new PostmarkError('suppressed', message, errorCode, httpStatus);
   if (errorCode === 300) return new PostmarkError('recipient', message, errorCode, httpStatus);
   if (errorCode === 100) return new PostmarkError('transient', message, errorCode, httpStatus);
@@ -57,12 +61,28 @@ export function classifyHttpFailure(httpStatus: number | undefined, body: unknow
     return new PostmarkError('configuration', 'Postmark refused the server token (401)', 10, 401);
   }
   const hasCode = typeof parsed?.ErrorCode === 'number' && parsed.ErrorCode > 0;
-  if (hasCode && httpStatus !== undefined && httpStatus >= 400 && httpStatus < 500 && httpStatus !== 429) {
+  if (
+    hasCode &&
+    httpStatus !== undefined &&
+    httpStatus >= 400 &&
+    httpStatus < 500 &&
+    httpStatus !== 429
+  ) {
     return classifyErrorCode(parsed!.ErrorCode!, parsed?.Message ?? 'rejected', httpStatus);
   }
   if (httpStatus === undefined || httpStatus === 429 || httpStatus >= 500) {
-    return new PostmarkError('transient', `Postmark answered ${httpStatus ?? 'nothing'}`, undefined, httpStatus);
+    return new PostmarkError(
+      'transient',
+      `Postmark answered ${httpStatus ?? 'nothing'}`,
+      undefined,
+      httpStatus,
+    );
   }
 
-  return new PostmarkError('permanent', `Postmark answered ${httpStatus}`, parsed?.ErrorCode, httpStatus);
+  return new PostmarkError(
+    'permanent',
+    `Postmark answered ${httpStatus}`,
+    parsed?.ErrorCode,
+    httpStatus,
+  );
 }

@@ -9,13 +9,20 @@ import { MESSAGE_STATUSES, MessageStatus, STATUS_RANK } from '@kp/shared';
 const ulid = monotonicFactory();
 
 /** One value for every row, or a CASE on the id when they differ. */
-function valuesOf(rows: Array<{ id: string; changes: MessageUpdate }>, column: keyof MessageUpdate) {
+function valuesOf(
+  rows: Array<{ id: string; changes: MessageUpdate }>,
+  column: keyof MessageUpdate,
+) {
   const values = rows.map((row) => row.changes[column] ?? null);
   if (values.every((value) => value === values[0])) return sql`${values[0]}`;
 
   // PostgreSQL types a CASE from its branches: numbers must say they are numbers.
   const typed = (value: unknown) =>
-    value === null ? sql`null` : typeof value === 'number' ? sql`cast(${value} as bigint)` : sql`${value}`;
+    value === null
+      ? sql`null`
+      : typeof value === 'number'
+        ? sql`cast(${value} as bigint)`
+        : sql`${value}`;
   const branches = rows.map((row, index) => sql`when ${row.id} then ${typed(values[index])}`);
 
   return sql`case id ${sql.join(branches, sql` `)} end`;
@@ -115,7 +122,9 @@ export class MessagesRepository {
       for (let start = 0; start < group.length; start += 200) {
         const rows = group.slice(start, start + 200);
         const columns = Object.keys(rows[0].changes) as Array<keyof MessageUpdate>;
-        const assignments = columns.map((column) => sql`${sql.ref(column)} = ${valuesOf(rows, column)}`);
+        const assignments = columns.map(
+          (column) => sql`${sql.ref(column)} = ${valuesOf(rows, column)}`,
+        );
         const ids = sql.join(rows.map((row) => row.id));
         await sql`update messages set ${sql.join([...assignments, sql`updated_at = ${now}`])}
                    where id in (${ids})`.execute(db);
@@ -167,7 +176,11 @@ export class MessagesRepository {
   }
 
   findByDedupeKey(key: string): Promise<MessageRow | undefined> {
-    return this.db.selectFrom('messages').selectAll().where('dedupe_key', '=', key).executeTakeFirst();
+    return this.db
+      .selectFrom('messages')
+      .selectAll()
+      .where('dedupe_key', '=', key)
+      .executeTakeFirst();
   }
 
   findByPostmarkId(postmarkId: string): Promise<MessageRow | undefined> {

@@ -33,7 +33,8 @@ const TEXTS: Record<NoteLocale, Record<NoteKey, string>> = {
     bounced: 'Email "{template}" to {email} bounced ({type}): {details}',
     softBounced: 'Email "{template}" to {email} was delayed or soft-bounced ({type}): {details}',
     complained: '{email} reported the email "{template}" as spam.',
-    unsubscribed: '{email} unsubscribed after the email "{template}"; Postmark will not send to it.',
+    unsubscribed:
+      '{email} unsubscribed after the email "{template}"; Postmark will not send to it.',
     opened: '{email} opened the email "{template}".',
     clicked: '{email} clicked {link} in the email "{template}".',
     reply: 'Reply from {from}\nSubject: {subject}',
@@ -51,7 +52,8 @@ const TEXTS: Record<NoteLocale, Record<NoteKey, string>> = {
     badAddress: 'El correo "{template}" no se envió: Postmark rechazó la dirección {email}.',
     failed: 'No se pudo enviar el correo "{template}" a {email}: {reason}',
     bounced: 'El correo "{template}" a {email} rebotó ({type}): {details}',
-    softBounced: 'El correo "{template}" a {email} se retrasó o tuvo un rebote temporal ({type}): {details}',
+    softBounced:
+      'El correo "{template}" a {email} se retrasó o tuvo un rebote temporal ({type}): {details}',
     complained: '{email} marcó el correo "{template}" como spam.',
     unsubscribed: '{email} se dio de baja tras el correo "{template}"; Postmark no le enviará más.',
     opened: '{email} abrió el correo "{template}".',
@@ -71,9 +73,11 @@ const TEXTS: Record<NoteLocale, Record<NoteKey, string>> = {
     badAddress: 'O e-mail "{template}" não foi enviado: o Postmark recusou o endereço {email}.',
     failed: 'Não foi possível enviar o e-mail "{template}" para {email}: {reason}',
     bounced: 'O e-mail "{template}" para {email} retornou ({type}): {details}',
-    softBounced: 'O e-mail "{template}" para {email} atrasou ou teve retorno temporário ({type}): {details}',
+    softBounced:
+      'O e-mail "{template}" para {email} atrasou ou teve retorno temporário ({type}): {details}',
     complained: '{email} marcou o e-mail "{template}" como spam.',
-    unsubscribed: '{email} cancelou a inscrição após o e-mail "{template}"; o Postmark não enviará mais.',
+    unsubscribed:
+      '{email} cancelou a inscrição após o e-mail "{template}"; o Postmark não enviará mais.',
     opened: '{email} abriu o e-mail "{template}".',
     clicked: '{email} clicou em {link} no e-mail "{template}".',
     reply: 'Resposta de {from}\nAssunto: {subject}',
@@ -91,9 +95,11 @@ const TEXTS: Record<NoteLocale, Record<NoteKey, string>> = {
     badAddress: 'Письмо «{template}» не отправлено: Postmark отклонил адрес {email}.',
     failed: 'Не удалось отправить письмо «{template}» на {email}: {reason}',
     bounced: 'Письмо «{template}» на {email} не доставлено ({type}): {details}',
-    softBounced: 'Письмо «{template}» на {email} задержано или временно не доставлено ({type}): {details}',
+    softBounced:
+      'Письмо «{template}» на {email} задержано или временно не доставлено ({type}): {details}',
     complained: '{email} пожаловался на письмо «{template}» как на спам.',
-    unsubscribed: '{email} отписался после письма «{template}»; Postmark больше не будет ему писать.',
+    unsubscribed:
+      '{email} отписался после письма «{template}»; Postmark больше не будет ему писать.',
     opened: '{email} открыл письмо «{template}».',
     clicked: '{email} перешёл по ссылке {link} в письме «{template}».',
     reply: 'Ответ от {from}\nТема: {subject}',

@@ -34,7 +34,9 @@ describe('recipient choice', () => {
   });
 
   it('quotes display names so a comma cannot split the recipient list', () => {
-    expect(formatAddress('a@example.com', 'Quiroga, Marta')).toBe('"Quiroga, Marta" <a@example.com>');
+    expect(formatAddress('a@example.com', 'Quiroga, Marta')).toBe(
+      '"Quiroga, Marta" <a@example.com>',
+    );
     expect(formatAddress('a@example.com')).toBe('a@example.com');
   });
 });

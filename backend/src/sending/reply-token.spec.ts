@@ -16,7 +16,9 @@ describe('ReplyToken', () => {
 
     expect(tokens.verify(token.replace('m_01ABC', 'm_01ABD'))).toBeNull();
     expect(tokens.verify('m_01JEXAMPLE0001.k4Xp9')).toBeNull();
-    expect(tokens.verify(new ReplyToken('another-secret-of-thirty-two-characters!').sign('m_01ABC'))).toBeNull();
+    expect(
+      tokens.verify(new ReplyToken('another-secret-of-thirty-two-characters!').sign('m_01ABC')),
+    ).toBeNull();
     expect(tokens.verify('')).toBeNull();
   });
 });

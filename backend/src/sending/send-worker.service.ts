@@ -1,6 +1,11 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { DatabaseService } from '../database/database.service';
 import { MessageRow } from '../database/schema';
@@ -89,7 +94,9 @@ export class SendWorker implements OnApplicationBootstrap, BeforeApplicationShut
     try {
       handled = await this.runPass();
     } catch (error) {
-      this.logger.error(`worker pass failed: ${error instanceof Error ? error.stack : String(error)}`);
+      this.logger.error(
+        `worker pass failed: ${error instanceof Error ? error.stack : String(error)}`,
+      );
     }
     if (this.stopping) return;
 
@@ -127,7 +134,9 @@ export class SendWorker implements OnApplicationBootstrap, BeforeApplicationShut
       if (this.stopping) break;
       // One chore failing (a bad reply, a Postmark outage) must not stop the others.
       handled += await hook(this.owner).catch((error: unknown) => {
-        this.logger.error(`worker chore failed: ${error instanceof Error ? error.stack : String(error)}`);
+        this.logger.error(
+          `worker chore failed: ${error instanceof Error ? error.stack : String(error)}`,
+        );
         return 0;
       });
     }
@@ -162,7 +171,10 @@ export class SendWorker implements OnApplicationBootstrap, BeforeApplicationShut
     ] as const) {
       const row = await this.database.db
         .selectFrom(table)
-        .select((eb) => [eb.fn.countAll<number>().as('depth'), eb.fn.min('created_at').as('oldest')])
+        .select((eb) => [
+          eb.fn.countAll<number>().as('depth'),
+          eb.fn.min('created_at').as('oldest'),
+        ])
         .where('status', 'in', [...statuses])
         .executeTakeFirst();
       this.metrics.queueDepth.set({ queue }, Number(row?.depth ?? 0));

@@ -1,7 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { DatabaseService } from '../database/database.service';
-import { KommoWebhookFormatError, parseKommoWebhook, StageChange } from '../kommo/kommo-webhook.parser';
+import {
+  KommoWebhookFormatError,
+  parseKommoWebhook,
+  StageChange,
+} from '../kommo/kommo-webhook.parser';
 import { MessagesRepository, NewOutgoing } from './messages.repository';
 import { StageRulesService } from './stage-rules.service';
 
@@ -27,7 +31,11 @@ export class StageIntakeService {
   ) {}
 
   /** `unreadable` says why the body could not be read at all; the record keeps the reason. */
-  async accept(body: string, contentType: string | undefined, unreadable?: string): Promise<IntakeResult> {
+  async accept(
+    body: string,
+    contentType: string | undefined,
+    unreadable?: string,
+  ): Promise<IntakeResult> {
     let result: IntakeResult;
     let outgoing: NewOutgoing[] = [];
     try {
@@ -63,8 +71,12 @@ export class StageIntakeService {
       result.queued = (await this.messages.enqueue(outgoing, trx)).length;
     });
 
-    if (result.outcome === 'invalid') this.logger.warn(`Kommo webhook stored as invalid: ${result.detail}`);
-    else this.logger.log(`Kommo webhook: ${outgoing.length} change(s) matched, ${result.queued} new email(s) queued`);
+    if (result.outcome === 'invalid')
+      this.logger.warn(`Kommo webhook stored as invalid: ${result.detail}`);
+    else
+      this.logger.log(
+        `Kommo webhook: ${outgoing.length} change(s) matched, ${result.queued} new email(s) queued`,
+      );
 
     return result;
   }
@@ -75,7 +87,9 @@ export class StageIntakeService {
       const rule = this.rules.match(change.pipelineId, change.statusId);
       const templateAlias = change.templateAlias ?? rule?.templateAlias;
       if (!templateAlias) {
-        notes.push(`lead ${change.leadId}: no rule for pipeline ${change.pipelineId} stage ${change.statusId}`);
+        notes.push(
+          `lead ${change.leadId}: no rule for pipeline ${change.pipelineId} stage ${change.statusId}`,
+        );
         continue;
       }
 

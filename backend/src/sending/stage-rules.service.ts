@@ -98,7 +98,10 @@ export class StageRulesService implements OnModuleInit {
   }
 
   async remove(id: number): Promise<boolean> {
-    const result = await this.database.db.deleteFrom('stage_rules').where('id', '=', id).executeTakeFirst();
+    const result = await this.database.db
+      .deleteFrom('stage_rules')
+      .where('id', '=', id)
+      .executeTakeFirst();
     await this.reload();
 
     return Number(result.numDeletedRows) > 0;
@@ -112,7 +115,9 @@ export class StageRulesService implements OnModuleInit {
       if (inputs.length > 0) {
         await trx
           .insertInto('stage_rules')
-          .values(inputs.map((input) => ({ ...toColumns(input), created_at: now, updated_at: now })))
+          .values(
+            inputs.map((input) => ({ ...toColumns(input), created_at: now, updated_at: now })),
+          )
           .execute();
       }
     });
@@ -123,7 +128,9 @@ export class StageRulesService implements OnModuleInit {
 
   /** Aliases every enabled rule uses, for the start-up check and the widget's ordering. */
   aliases(): string[] {
-    return [...new Set([...this.byStage.values()].filter((r) => r.enabled).map((r) => r.templateAlias))];
+    return [
+      ...new Set([...this.byStage.values()].filter((r) => r.enabled).map((r) => r.templateAlias)),
+    ];
   }
 
   /** Picks up edits made by other instances; returns 0 so the worker doesn't count it as work. */

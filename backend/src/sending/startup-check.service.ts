@@ -21,7 +21,9 @@ export class StartupCheckService implements OnApplicationBootstrap {
 
   async check(): Promise<string[]> {
     try {
-      const known = new Set((await this.postmark.listTemplates()).map((template) => template.alias));
+      const known = new Set(
+        (await this.postmark.listTemplates()).map((template) => template.alias),
+      );
       const missing = this.rules.aliases().filter((alias) => !known.has(alias));
       if (missing.length > 0) {
         this.logger.warn(

@@ -10,7 +10,8 @@ export function buildTemplateModel(
   email: string | null,
   responsible: KommoUser | undefined,
 ): Record<string, unknown> {
-  const clientName = contact?.name?.trim() || [contact?.first_name, contact?.last_name].filter(Boolean).join(' ');
+  const clientName =
+    contact?.name?.trim() || [contact?.first_name, contact?.last_name].filter(Boolean).join(' ');
 
   return {
     client_name: clientName,

@@ -29,7 +29,11 @@ export class EventsController {
     const traceId = request.headers['x-pm-webhook-trace-id'];
     try {
       const { event, payload } = parsePostmarkEvent(raw);
-      const outcome = await this.tracking.record(event, payload, typeof traceId === 'string' ? traceId : undefined);
+      const outcome = await this.tracking.record(
+        event,
+        payload,
+        typeof traceId === 'string' ? traceId : undefined,
+      );
 
       return { ok: true, ...outcome };
     } catch (error) {

@@ -28,7 +28,10 @@ describe('parsePostmarkEvent', () => {
   });
 
   it('recognizes Postmark test posts and rejects what is not an event', () => {
-    const test = JSON.stringify({ RecordType: 'Delivery', MessageID: '00000000-0000-0000-0000-000000000000' });
+    const test = JSON.stringify({
+      RecordType: 'Delivery',
+      MessageID: '00000000-0000-0000-0000-000000000000',
+    });
 
     expect(parsePostmarkEvent(test).event.isTest).toBe(true);
     expect(() => parsePostmarkEvent('nope')).toThrow(EventFormatError);

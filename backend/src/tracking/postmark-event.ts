@@ -19,10 +19,23 @@ export interface DeliveryEvent {
   isTest: boolean;
 }
 
-const RECORD_TYPES = ['Delivery', 'Bounce', 'SpamComplaint', 'Open', 'Click', 'SubscriptionChange'] as const;
+const RECORD_TYPES = [
+  'Delivery',
+  'Bounce',
+  'SpamComplaint',
+  'Open',
+  'Click',
+  'SubscriptionChange',
+] as const;
 
 // Bounce types that mean the address will not work; the rest are soft (delays, full boxes, auto-replies).
-const HARD_BOUNCES = new Set(['HardBounce', 'BadEmailAddress', 'ManuallyDeactivated', 'Unknown', 'SpamNotification']);
+const HARD_BOUNCES = new Set([
+  'HardBounce',
+  'BadEmailAddress',
+  'ManuallyDeactivated',
+  'Unknown',
+  'SpamNotification',
+]);
 
 export class EventFormatError extends Error {}
 
@@ -30,7 +43,10 @@ export class EventFormatError extends Error {}
  * Parses the raw body. Bounce `ID` does not fit a JS number, so integers under "ID" are
  * turned into strings before JSON.parse sees them.
  */
-export function parsePostmarkEvent(raw: string): { event: DeliveryEvent; payload: Record<string, unknown> } {
+export function parsePostmarkEvent(raw: string): {
+  event: DeliveryEvent;
+  payload: Record<string, unknown>;
+} {
   let payload: Record<string, unknown>;
   try {
     payload = JSON.parse(raw.replace(/("ID"\s*:\s*)(-?\d+)/g, '$1"$2"')) as Record<string, unknown>;
@@ -48,7 +64,8 @@ export function parsePostmarkEvent(raw: string): { event: DeliveryEvent; payload
 
   const metadata = (payload.Metadata ?? {}) as Record<string, unknown>;
   const type = typeof payload.Type === 'string' ? payload.Type : null;
-  const hardBounce = recordType === 'Bounce' && (HARD_BOUNCES.has(type ?? '') || payload.Inactive === true);
+  const hardBounce =
+    recordType === 'Bounce' && (HARD_BOUNCES.has(type ?? '') || payload.Inactive === true);
   const time = payload.DeliveredAt ?? payload.BouncedAt ?? payload.ReceivedAt ?? payload.ChangedAt;
   const occurredAt = Date.parse(String(time ?? ''));
 
@@ -64,14 +81,18 @@ export function parsePostmarkEvent(raw: string): { event: DeliveryEvent; payload
       status: statusOf(recordType, hardBounce),
       hardBounce,
       suppressSending: payload.SuppressSending === true,
-      suppressionReason: typeof payload.SuppressionReason === 'string' ? payload.SuppressionReason : null,
+      suppressionReason:
+        typeof payload.SuppressionReason === 'string' ? payload.SuppressionReason : null,
       bounceId: typeof payload.ID === 'string' ? payload.ID : null,
       isTest: /^0{8}-0{4}-0{4}-0{4}-0{12}$/.test(postmarkMessageId),
     },
   };
 }
 
-export function statusOf(recordType: DeliveryEvent['recordType'], hardBounce: boolean): MessageStatus | null {
+export function statusOf(
+  recordType: DeliveryEvent['recordType'],
+  hardBounce: boolean,
+): MessageStatus | null {
   switch (recordType) {
     case 'Delivery':
       return 'delivered';
@@ -88,7 +109,10 @@ export function statusOf(recordType: DeliveryEvent['recordType'], hardBounce: bo
   }
 }
 
-function detailOf(recordType: DeliveryEvent['recordType'], payload: Record<string, unknown>): string | null {
+function detailOf(
+  recordType: DeliveryEvent['recordType'],
+  payload: Record<string, unknown>,
+): string | null {
   const parts: unknown[] =
     recordType === 'Bounce'
       ? [payload.Type, payload.Details || payload.Description]

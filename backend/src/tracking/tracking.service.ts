@@ -49,14 +49,21 @@ export class TrackingService {
     private readonly metrics: MetricsService,
   ) {}
 
-  async record(event: DeliveryEvent, payload: unknown, traceId: string | undefined): Promise<EventOutcome> {
+  async record(
+    event: DeliveryEvent,
+    payload: unknown,
+    traceId: string | undefined,
+  ): Promise<EventOutcome> {
     this.metrics.events.inc({ record_type: event.recordType });
     const message =
       (await this.messages.findByPostmarkId(event.postmarkMessageId)) ??
       (event.sendId ? await this.messages.find(event.sendId) : undefined);
     const dedupeKey = traceId
       ? `trace:${traceId}`
-      : `${event.recordType}:${event.postmarkMessageId}:${event.occurredAt}:${event.detail ?? ''}`.slice(0, 400);
+      : `${event.recordType}:${event.postmarkMessageId}:${event.occurredAt}:${event.detail ?? ''}`.slice(
+          0,
+          400,
+        );
 
     const stored = await this.database.db.transaction().execute(async (trx) => {
       const inserted = await trx
@@ -85,9 +92,13 @@ export class TrackingService {
     });
 
     if (!message && !event.isTest) {
-      this.logger.warn(`${event.recordType} for unknown message ${event.postmarkMessageId}; kept, not acted on`);
+      this.logger.warn(
+        `${event.recordType} for unknown message ${event.postmarkMessageId}; kept, not acted on`,
+      );
     } else if (stored && message) {
-      this.logger.log(`message ${message.id}: ${event.recordType} for ${maskEmail(event.recipient)}`);
+      this.logger.log(
+        `message ${message.id}: ${event.recordType} for ${maskEmail(event.recipient)}`,
+      );
     }
     const current = message ? await this.messages.find(message.id) : undefined;
 
@@ -185,14 +196,21 @@ export class TrackingService {
     }
   }
 
-  private consequences(event: DeliveryEvent, message: MessageRow): { notes: NoteWrite[]; tags: TagWrite[] } {
+  private consequences(
+    event: DeliveryEvent,
+    message: MessageRow,
+  ): { notes: NoteWrite[]; tags: TagWrite[] } {
     const notes: NoteWrite[] = [];
     const tags: TagWrite[] = [];
     const email = event.recipient ?? message.recipient ?? '';
     const note = (key: NoteKey, vars: Record<string, string> = {}) =>
       notes.push({
         leadId: Number(message.lead_id),
-        text: noteText(this.config.NOTES_LOCALE, key, { template: message.template_alias, email, ...vars }),
+        text: noteText(this.config.NOTES_LOCALE, key, {
+          template: message.template_alias,
+          email,
+          ...vars,
+        }),
         type: 'common',
         dedupeKey: `note:${message.id}:${key}`,
       });

@@ -75,7 +75,10 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     WORKER_ENABLED: options.worker === false ? 'false' : 'true',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...(databaseSettings.DATABASE_URL
-      ? { DATABASE_URL: databaseSettings.DATABASE_URL, DATABASE_SCHEMA: databaseSettings.DATABASE_SCHEMA! }
+      ? {
+          DATABASE_URL: databaseSettings.DATABASE_URL,
+          DATABASE_SCHEMA: databaseSettings.DATABASE_SCHEMA!,
+        }
       : {}),
     ...options.env,
   };

@@ -33,7 +33,10 @@ export function freshDatabaseSettings(): TestDatabaseSettings & { cleanup: () =>
   };
 }
 
-export async function openTestDatabase(): Promise<{ database: DatabaseService; cleanup: () => Promise<void> }> {
+export async function openTestDatabase(): Promise<{
+  database: DatabaseService;
+  cleanup: () => Promise<void>;
+}> {
   const settings = freshDatabaseSettings();
   const database = new DatabaseService({
     url: settings.DATABASE_URL,
