@@ -19,7 +19,7 @@
 'use strict';
 
 const { spawn } = require('node:child_process');
-const { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
+const fs = require('node:fs');
 const http = require('node:http');
 const os = require('node:os');
 const { join, resolve } = require('node:path');
@@ -62,7 +62,7 @@ let postmark;
 let dataDir;
 
 async function main() {
-  mkdirSync(RESULTS_DIR, { recursive: true });
+  fs.mkdirSync(RESULTS_DIR, { recursive: true });
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const logFile = join(RESULTS_DIR, `${stamp}.service.log`);
 
@@ -74,6 +74,7 @@ async function main() {
   const naiveLeads = kommo.generateLeads(NAIVE_SAMPLE);
   const ackLeads = kommo.generateLeads(ACK_RATE * ACK_SECONDS);
 
+  const loadBefore = os.loadavg()[0];
   say(`starting the service (log: ${logFile})`);
   service = await startService(logFile);
   // The start-up template check is the only call the service makes on its own.
@@ -88,7 +89,10 @@ async function main() {
   const naive = await runNaive(naiveLeads);
 
   say(`3. ${ACK_RATE} single-lead webhooks a second for ${ACK_SECONDS} s`);
-  const ack = await runAcks(ackLeads);
+  const ackBodies = ackLeads.map((leadId) => kommo.buildStatusWebhook([toProposal(leadId)]));
+  const cpuBefore = cpuSnapshot();
+  const ack = await runAcks(ackBodies);
+  ack.cpu = cpuShares(cpuBefore, cpuSnapshot());
 
   say('   waiting for the service to finish those emails and notes before reading its memory');
   const settled = await until(() => allDone(ackLeads), 120_000).then(
@@ -97,9 +101,10 @@ async function main() {
   );
   const memory = readMemory(service.child.pid);
 
-  const results = summarize({ move, naive, ack, memory, settled });
+  const load = { before: round(loadBefore), after: round(os.loadavg()[0]) };
+  const results = summarize({ move, naive, ack, memory, settled, load });
   print(results);
-  writeFileSync(join(RESULTS_DIR, `${stamp}.json`), `${JSON.stringify(results, null, 2)}\n`);
+  fs.writeFileSync(join(RESULTS_DIR, `${stamp}.json`), `${JSON.stringify(results, null, 2)}\n`);
   say(`results written to bench/results/${stamp}.json`);
 
   return results.targetsMet ? 0 : 1;
@@ -226,10 +231,9 @@ async function runNaive(leadIds) {
 // ---- 3. acknowledgement latency ---------------------------------------------------------------
 
 /** Open loop: request i leaves at i / ACK_RATE seconds whatever the earlier ones are doing. */
-async function runAcks(leadIds) {
+async function runAcks(bodies) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   const url = new URL(`${service.url}/webhooks/kommo/${secrets.webhookToken}`);
-  const bodies = leadIds.map((leadId) => kommo.buildStatusWebhook([toProposal(leadId)]));
   const latencies = [];
   const failures = [];
   const pending = [];
@@ -295,10 +299,44 @@ function percentile(sorted, share) {
   return sorted[Math.min(sorted.length - 1, Math.ceil(share * sorted.length) - 1)];
 }
 
+/**
+ * CPU time so far, in clock ticks: the whole machine (/proc/stat), the service and this
+ * process. What is left over was used by other programs: a busy neighbour on a small machine
+ * moves the latency figures, so the report says how busy it was.
+ */
+function cpuSnapshot() {
+  const ticksOf = (pid) => {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+
+    return Number(fields[11]) + Number(fields[12]);
+  };
+  const [, ...times] = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
+  const numbers = times.map(Number);
+  const idle = numbers[3] + numbers[4];
+
+  return {
+    busy: numbers.reduce((sum, value) => sum + value, 0) - idle,
+    total: numbers.reduce((sum, value) => sum + value, 0),
+    service: ticksOf(service.child.pid),
+    bench: ticksOf(process.pid),
+  };
+}
+
+/** Shares of the machine's capacity (all cores) used during an interval. */
+function cpuShares(before, after) {
+  const total = after.total - before.total;
+  const share = (ticks) => round((ticks / total) * 100);
+  const service = after.service - before.service;
+  const bench = after.bench - before.bench;
+  const others = Math.max(0, after.busy - before.busy - service - bench);
+
+  return { servicePct: share(service), benchPct: share(bench), othersPct: share(others) };
+}
+
 // ---- 4. memory --------------------------------------------------------------------------------
 
 function readMemory(pid) {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (key) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
 
   return { peakRssMb: round(kb('VmHWM') / 1024), rssAtEndMb: round(kb('VmRSS') / 1024) };
@@ -306,14 +344,13 @@ function readMemory(pid) {
 
 // ---- report -----------------------------------------------------------------------------------
 
-function summarize({ move, naive, ack, memory, settled }) {
+function summarize({ move, naive, ack, memory, settled, load }) {
   const wallOverBound = move.wallMs / move.lowerBoundMs;
   const speedup = naive.extrapolatedMs / move.wallMs;
   const checks = {
     kommoCalls: move.kommoCalls <= TARGETS.kommoCalls,
     postmarkCalls: move.postmarkCalls <= TARGETS.postmarkCalls,
-    exactlyOnce:
-      move.emails === MOVE_LEADS && move.distinctSendIds === MOVE_LEADS && move.notes === MOVE_LEADS,
+    exactlyOnce: [move.emails, move.distinctSendIds, move.notes].every((n) => n === MOVE_LEADS),
     wallOverBound: wallOverBound <= TARGETS.wallOverBound,
     speedup: speedup >= TARGETS.speedup,
     ackP99: ack.p99Ms <= TARGETS.ackP99Ms && ack.failures === 0,
@@ -328,6 +365,7 @@ function summarize({ move, naive, ack, memory, settled }) {
       memoryGb: round(os.totalmem() / 2 ** 30),
       node: process.version,
       database: 'SQLite (DATA_DIR in a temp folder)',
+      loadAverage1m: load,
     },
     move,
     naive,
@@ -341,33 +379,77 @@ function summarize({ move, naive, ack, memory, settled }) {
 }
 
 function print(r) {
-  const mark = (ok) => (ok ? 'ok  ' : 'MISS');
-  const s = (ms) => `${(ms / 1000).toFixed(2)} s`;
+  const seconds = (ms) => `${(ms / 1000).toFixed(2)} s`;
+  const { move, naive, ack, memory, checks, ratios } = r;
   const rows = [
-    ['Kommo calls, 1,000-lead move', `${r.move.kommoCalls} (${r.move.kommo429} answered 429)`, `≤ ${TARGETS.kommoCalls}`, r.checks.kommoCalls],
-    ['  of which', describeKinds(r.move.kommoCallsByKind), '', null],
-    ['Postmark calls', String(r.move.postmarkCalls), `≤ ${TARGETS.postmarkCalls}`, r.checks.postmarkCalls],
-    ['emails / distinct send ids / notes', `${r.move.emails} / ${r.move.distinctSendIds} / ${r.move.notes}`, '1000 each', r.checks.exactlyOnce],
-    ['wall time (webhook → all sent and noted)', s(r.move.wallMs), '', null],
-    [`lower bound for ${r.move.kommoCalls} calls at ${KOMMO_RATE}/s`, s(r.move.lowerBoundMs), '', null],
-    ['wall / lower bound', `${r.ratios.wallOverBound}×`, `≤ ${TARGETS.wallOverBound}×`, r.checks.wallOverBound],
-    [`naive path, measured on ${r.naive.sampleLeads} leads`, `${s(r.naive.sampleMs)} (${r.naive.kommoCalls} Kommo + ${r.naive.postmarkCalls} Postmark calls)`, '', null],
-    ['naive path, extrapolated to 1,000 leads', s(r.naive.extrapolatedMs), '', null],
-    ['speed-up over the naive path', `${r.ratios.speedup}×`, `≥ ${TARGETS.speedup}×`, r.checks.speedup],
-    [`webhook ack at ${ACK_RATE}/s (${r.ack.requests} requests)`, `p50 ${r.ack.p50Ms} ms, p99 ${r.ack.p99Ms} ms, max ${r.ack.maxMs} ms, ${r.ack.failures} failed`, `p99 ≤ ${TARGETS.ackP99Ms} ms`, r.checks.ackP99],
-    ['  rate actually sent', `${r.ack.achievedRate}/s`, '', null],
-    ['peak RSS of the service (VmHWM)', `${r.memory.peakRssMb} MB`, `≤ ${TARGETS.peakRssMb} MB`, r.checks.peakRss],
+    [
+      'Kommo calls, 1,000-lead move',
+      `${move.kommoCalls} (${move.kommo429} answered 429)`,
+      `≤ ${TARGETS.kommoCalls}`,
+      checks.kommoCalls,
+    ],
+    ['  of which', describeKinds(move.kommoCallsByKind)],
+    [
+      'Postmark calls',
+      String(move.postmarkCalls),
+      `≤ ${TARGETS.postmarkCalls}`,
+      checks.postmarkCalls,
+    ],
+    [
+      'emails / distinct send ids / notes',
+      `${move.emails} / ${move.distinctSendIds} / ${move.notes}`,
+      '1000 each',
+      checks.exactlyOnce,
+    ],
+    ['the 1,000-lead webhook answered in', `${move.webhookAckMs} ms`],
+    ['wall time (webhook → all sent and noted)', seconds(move.wallMs)],
+    [`lower bound, ${move.kommoCalls} calls at ${KOMMO_RATE}/s`, seconds(move.lowerBoundMs)],
+    [
+      'wall / lower bound',
+      `${ratios.wallOverBound}×`,
+      `≤ ${TARGETS.wallOverBound}×`,
+      checks.wallOverBound,
+    ],
+    [
+      `naive path on ${naive.sampleLeads} leads (Kommo + Postmark calls)`,
+      `${seconds(naive.sampleMs)}, ${naive.kommoCalls} + ${naive.postmarkCalls} calls`,
+    ],
+    ['naive path, extrapolated to 1,000 leads', seconds(naive.extrapolatedMs)],
+    ['speed-up over the naive path', `${ratios.speedup}×`, `≥ ${TARGETS.speedup}×`, checks.speedup],
+    [
+      `webhook ack at ${ACK_RATE}/s, ${ack.requests} requests`,
+      `p50 ${ack.p50Ms} ms, p99 ${ack.p99Ms} ms, max ${ack.maxMs} ms, ${ack.failures} failed`,
+      `p99 ≤ ${TARGETS.ackP99Ms} ms`,
+      checks.ackP99,
+    ],
+    ['  rate actually sent', `${ack.achievedRate}/s`],
+    [
+      '  CPU of the machine (both cores) used by',
+      `the service ${ack.cpu.servicePct}%, this bench ${ack.cpu.benchPct}%, ` +
+        `other programs ${ack.cpu.othersPct}%`,
+    ],
+    ['  their emails and notes all done after', memory.afterAllWorkDone ? 'yes' : 'NO (timed out)'],
+    [
+      'peak RSS of the service (VmHWM)',
+      `${memory.peakRssMb} MB`,
+      `≤ ${TARGETS.peakRssMb} MB`,
+      checks.peakRss,
+    ],
   ];
-  const width = Math.max(...rows.map((row) => row[0].length));
-  const valueWidth = Math.max(...rows.map((row) => row[1].length));
+  const labelWidth = Math.max(...rows.map(([label]) => label.length));
+  const valueWidth = Math.max(...rows.map(([, value]) => value.length));
+
   process.stdout.write('\n');
-  for (const [label, value, target, ok] of rows) {
-    const verdict = ok === null ? '' : mark(ok);
-    process.stdout.write(`  ${label.padEnd(width)}  ${value.padEnd(valueWidth)}  ${target.padEnd(14)} ${verdict}\n`);
+  for (const [label, value, target = '', ok] of rows) {
+    const verdict = ok === undefined ? '' : ok ? 'ok' : 'MISS';
+    const cells = [label.padEnd(labelWidth), value.padEnd(valueWidth), target.padEnd(14), verdict];
+    process.stdout.write(`  ${cells.join('  ').trimEnd()}\n`);
   }
+  const { machine } = r;
   process.stdout.write(
-    `\n  ${r.machine.cpus} × ${r.machine.cpuModel}, ${r.machine.memoryGb} GB, Node ${r.machine.node}, ` +
-      `${r.machine.database}\n  all targets met: ${r.targetsMet ? 'yes' : 'NO'}\n\n`,
+    `\n  ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGb} GB, Node ${machine.node}, ` +
+      `${machine.database}; load average ${machine.loadAverage1m.before} before, ` +
+      `${machine.loadAverage1m.after} after\n  all targets met: ${r.targetsMet ? 'yes' : 'NO'}\n\n`,
   );
 }
 
@@ -391,8 +473,8 @@ function describeKinds(kinds) {
 
 async function startService(logFile) {
   const port = await freePort();
-  dataDir = mkdtempSync(join(os.tmpdir(), 'kp-bench-'));
-  const out = openSync(logFile, 'a');
+  dataDir = fs.mkdtempSync(join(os.tmpdir(), 'kp-bench-'));
+  const out = fs.openSync(logFile, 'a');
   const child = spawn(process.execPath, [join(ROOT, 'backend/dist/main.js')], {
     cwd: ROOT,
     env: {
@@ -418,7 +500,6 @@ async function startService(logFile) {
         { pipelineId: PIPELINE, statusId: PROPOSAL, templateAlias: TEMPLATE },
       ]),
       LOG_LEVEL: process.env.LOG_LEVEL || 'info',
-      ...JSON.parse(process.env.BENCH_EXTRA_ENV || '{}'),
     },
     stdio: ['ignore', out, out],
   });
@@ -460,8 +541,7 @@ function post(url, body) {
 }
 
 function request(method, url, payload, headers = {}) {
-  const body =
-    payload === undefined ? undefined : typeof payload === 'string' ? payload : JSON.stringify(payload);
+  const body = typeof payload === 'object' ? JSON.stringify(payload) : payload;
   const allHeaders = { ...headers };
   if (body !== undefined) {
     allHeaders['Content-Length'] = Buffer.byteLength(body);
@@ -519,7 +599,7 @@ async function shutdown() {
   }
   await kommo?.stop();
   await postmark?.stop();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
 }
 
 main()

@@ -9,7 +9,12 @@ import { KommoClient } from '../kommo/kommo.client';
 import { KommoError } from '../kommo/kommo.errors';
 import { KommoContact, KommoLead } from '../kommo/kommo.types';
 import { KommoWritesService, NoteWrite, TagWrite } from '../kommo/kommo-writes.service';
-import { POSTMARK_BATCH_SIZE, PostmarkClient, SendOutcome, TemplatedEmail } from '../postmark/postmark.client';
+import {
+  POSTMARK_BATCH_SIZE,
+  PostmarkClient,
+  SendOutcome,
+  TemplatedEmail,
+} from '../postmark/postmark.client';
 import { PostmarkError } from '../postmark/postmark.errors';
 import { MessagesRepository } from './messages.repository';
 import { NoteKey, noteText } from './notes';
@@ -24,20 +29,52 @@ interface Prepared {
   contactId: number;
 }
 
-/**
- * What one step decided: new states for rows, and the notes and tags they call for. Committed
- * in one transaction, so a crash never leaves a sent email without its note or the reverse.
- */
-interface Outcomes {
-  updates: Array<{ id: string; changes: MessageUpdate }>;
+/** Rows per transaction when outcomes are written; see commit(). */
+const COMMIT_CHUNK = 50;
+
+interface RowOutcome {
+  changes: MessageUpdate;
   notes: NoteWrite[];
   tags: TagWrite[];
-  /** One retry time per attempt count: rows that failed together are retried together. */
-  retryAt: Map<number, number>;
 }
 
-function noOutcomes(): Outcomes {
-  return { updates: [], notes: [], tags: [], retryAt: new Map() };
+/**
+ * What one step decided, row by row: the row's new state and the notes and tags it calls for.
+ * A row's state and its notes are committed together, so a crash never leaves a sent email
+ * without its note or the reverse.
+ */
+class Outcomes {
+  readonly rows = new Map<string, RowOutcome>();
+  /** One retry time per attempt count: rows that failed together are retried together. */
+  readonly retryAt = new Map<number, number>();
+
+  change(id: string, changes: MessageUpdate): void {
+    const entry = this.entry(id);
+    entry.changes = { ...entry.changes, ...changes };
+  }
+
+  addNote(id: string, note: NoteWrite): void {
+    this.entry(id).notes.push(note);
+  }
+
+  addTag(id: string, tag: TagWrite): void {
+    this.entry(id).tags.push(tag);
+  }
+
+  private entry(id: string): RowOutcome {
+    let entry = this.rows.get(id);
+    if (!entry) {
+      entry = { changes: {}, notes: [], tags: [] };
+      this.rows.set(id, entry);
+    }
+
+    return entry;
+  }
+}
+
+/** Lets queued I/O, such as incoming webhooks, run before the next chunk of work. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /**
@@ -73,21 +110,25 @@ export class SendBatchService {
     let contacts: Map<number, KommoContact>;
     try {
       leads = new Map(
-        (await this.kommo.getLeadsWithContacts(pending.map((row) => Number(row.lead_id)))).map((lead) => [
-          lead.id,
-          lead,
-        ]),
+        (await this.kommo.getLeadsWithContacts(pending.map((row) => Number(row.lead_id)))).map(
+          (lead) => [lead.id, lead],
+        ),
       );
-      const contactIds = [...leads.values()].map(mainContactId).filter((id): id is number => id !== null);
-      contacts = new Map((await this.kommo.getContacts(contactIds)).map((contact) => [contact.id, contact]));
+      const contactIds = [...leads.values()]
+        .map(mainContactId)
+        .filter((id): id is number => id !== null);
+      contacts = new Map(
+        (await this.kommo.getContacts(contactIds)).map((contact) => [contact.id, contact]),
+      );
     } catch (error) {
       await this.postpone(pending, error);
       return;
     }
 
     const prepared: Prepared[] = [];
-    const unsendable = noOutcomes();
-    for (const row of pending) {
+    const unsendable = new Outcomes();
+    for (const [index, row] of pending.entries()) {
+      if (index > 0 && index % COMMIT_CHUNK === 0) await yieldToEventLoop();
       const ready = await this.prepare(row, leads, contacts, unsendable);
       if (ready) prepared.push(ready);
     }
@@ -96,21 +137,19 @@ export class SendBatchService {
     for (let start = 0; start < prepared.length; start += POSTMARK_BATCH_SIZE) {
       const batch = prepared.slice(start, start + POSTMARK_BATCH_SIZE);
       // Marked before the call: if we die or time out mid-call, the next try looks it up first.
+      const marks = new Outcomes();
       const startedAt = Date.now();
-      await this.commit({
-        ...noOutcomes(),
-        updates: batch.map((item) => ({
-          id: item.row.id,
-          changes: {
-            status: 'sending',
-            send_started_at: startedAt,
-            recipient: item.recipient,
-            contact_id: item.contactId,
-          },
-        })),
-      });
+      for (const { row, recipient, contactId } of batch) {
+        const changes = { send_started_at: startedAt, recipient, contact_id: contactId };
+        marks.change(row.id, { status: 'sending', ...changes });
+      }
+      await this.commit(marks);
+
       const outcomes = await this.postmark.sendBatch(batch.map((item) => item.email));
-      await this.commit(this.record(batch, outcomes));
+      for (let from = 0; from < batch.length; from += COMMIT_CHUNK) {
+        const to = from + COMMIT_CHUNK;
+        await this.commit(this.record(batch.slice(from, to), outcomes.slice(from, to)));
+      }
     }
   }
 
@@ -120,7 +159,7 @@ export class SendBatchService {
    */
   private async settleAmbiguous(rows: MessageRow[]): Promise<MessageRow[]> {
     const retry: MessageRow[] = [];
-    const settled = noOutcomes();
+    const settled = new Outcomes();
     for (const row of rows) {
       let found: string | undefined;
       try {
@@ -132,14 +171,14 @@ export class SendBatchService {
 
       if (found) {
         const changes = { status: 'sent', postmark_message_id: found, sent_at: Date.now() };
-        settled.updates.push({ id: row.id, changes: { ...changes, lease_until: null } });
-        settled.notes.push(this.note(row, 'sent', { email: row.recipient ?? '' }));
+        settled.change(row.id, { ...changes, lease_until: null });
+        settled.addNote(row.id, this.note(row, 'sent', { email: row.recipient ?? '' }));
         this.metrics.emails.inc({ outcome: 'sent', error_code: '0' });
         this.logger.log(`message ${row.id}: Postmark has it from an unanswered send; not re-sent`);
       } else if (row.attempts >= this.config.SEND_MAX_ATTEMPTS) {
         const reason = `Postmark did not answer after ${row.attempts} attempts`;
         this.finish(settled, row, 'failed', 'ambiguous', reason, row.attempts);
-        settled.notes.push(this.note(row, 'failed', { email: row.recipient ?? '', reason }));
+        settled.addNote(row.id, this.failedNote(row, row.recipient ?? '', reason));
       } else {
         retry.push({ ...row, send_started_at: null });
       }
@@ -166,16 +205,18 @@ export class SendBatchService {
     const contact = contactId === null ? undefined : contacts.get(contactId);
     if (!contact) {
       this.finish(unsendable, row, 'failed', 'no_contact', 'the lead has no contact');
-      unsendable.notes.push(this.note(row, 'noContact'));
+      unsendable.addNote(row.id, this.note(row, 'noContact'));
       return undefined;
     }
 
     const choices = contactEmails(contact);
-    const chosen = row.recipient ? choices.find((choice) => choice.email === row.recipient) : choices[0];
+    const chosen = row.recipient
+      ? choices.find((choice) => choice.email === row.recipient)
+      : choices[0];
     if (!chosen) {
       const reason = `contact ${contact.id} has no valid email address`;
       this.finish(unsendable, row, 'failed', 'no_email', reason);
-      unsendable.notes.push(this.note(row, 'noEmail', { contact: contact.name }));
+      unsendable.addNote(row.id, this.note(row, 'noEmail', { contact: contact.name }));
       return undefined;
     }
 
@@ -204,25 +245,25 @@ export class SendBatchService {
   }
 
   private record(batch: Prepared[], outcomes: SendOutcome[]): Outcomes {
-    const result = noOutcomes();
+    const result = new Outcomes();
+    const sentAt = Date.now();
     for (const [index, item] of batch.entries()) {
       const outcome = outcomes[index];
       const { row, recipient } = item;
       if (outcome.ok) {
-        result.updates.push({
-          id: row.id,
-          changes: {
-            status: 'sent',
-            postmark_message_id: outcome.messageId,
-            sent_at: Date.now(),
-            error_code: null,
-            error_message: null,
-            lease_until: null,
-          },
+        result.change(row.id, {
+          status: 'sent',
+          postmark_message_id: outcome.messageId,
+          sent_at: sentAt,
+          error_code: null,
+          error_message: null,
+          lease_until: null,
         });
-        result.notes.push(this.note(row, 'sent', { email: recipient }));
+        result.addNote(row.id, this.note(row, 'sent', { email: recipient }));
         this.metrics.emails.inc({ outcome: 'sent', error_code: '0' });
-        this.logger.log(`lead ${row.lead_id}: sent ${row.template_alias} to ${maskEmail(recipient)}`);
+        this.logger.log(
+          `lead ${row.lead_id}: sent ${row.template_alias} to ${maskEmail(recipient)}`,
+        );
         continue;
       }
 
@@ -238,8 +279,8 @@ export class SendBatchService {
     switch (error.kind) {
       case 'suppressed':
         this.finish(result, row, 'suppressed', code, error.message);
-        result.notes.push(this.note(row, 'suppressed', { email: recipient }));
-        result.tags.push({
+        result.addNote(row.id, this.note(row, 'suppressed', { email: recipient }));
+        result.addTag(row.id, {
           contactId: item.contactId,
           tag: this.config.TAG_BOUNCED,
           dedupeKey: `tag:${item.contactId}:${this.config.TAG_BOUNCED}`,
@@ -247,13 +288,13 @@ export class SendBatchService {
         return;
       case 'recipient':
         this.finish(result, row, 'failed', code, error.message);
-        result.notes.push(this.note(row, 'badAddress', { email: recipient }));
+        result.addNote(row.id, this.note(row, 'badAddress', { email: recipient }));
         return;
       case 'configuration':
       case 'permanent':
         this.reportOnce(row, error);
         this.finish(result, row, 'failed', code, error.message);
-        result.notes.push(this.note(row, 'failed', { email: recipient, reason: error.message }));
+        result.addNote(row.id, this.failedNote(row, recipient, error.message));
         return;
       case 'ambiguous':
         // Postmark may have it: never give up blind. The lookup on the next pass decides.
@@ -263,7 +304,7 @@ export class SendBatchService {
         if (row.attempts + 1 >= this.config.SEND_MAX_ATTEMPTS) {
           const reason = `gave up after ${row.attempts + 1} attempts: ${error.message}`;
           this.finish(result, row, 'failed', code, reason);
-          result.notes.push(this.note(row, 'failed', { email: recipient, reason: error.message }));
+          result.addNote(row.id, this.failedNote(row, recipient, error.message));
           return;
         }
         this.retryLater(result, row, error.message, false);
@@ -278,15 +319,12 @@ export class SendBatchService {
     message: string,
     attempts = row.attempts + 1,
   ): void {
-    result.updates.push({
-      id: row.id,
-      changes: {
-        status,
-        error_code: code,
-        error_message: message.slice(0, 1000),
-        attempts,
-        lease_until: null,
-      },
+    result.change(row.id, {
+      status,
+      error_code: code,
+      error_message: message.slice(0, 1000),
+      attempts,
+      lease_until: null,
     });
     this.metrics.emails.inc({ outcome: status, error_code: code });
     this.logger.warn(`lead ${row.lead_id}: ${row.template_alias} ${status} (${code}): ${message}`);
@@ -297,39 +335,52 @@ export class SendBatchService {
     if (!result.retryAt.has(attempts)) {
       result.retryAt.set(attempts, Date.now() + backoffMs(attempts, this.config.RETRY_BASE_MS));
     }
-    result.updates.push({
-      id: row.id,
-      changes: {
-        status: 'queued',
-        attempts,
-        // Keep the mark only when Postmark may have the message; then the next try looks first.
-        send_started_at: mayHaveBeenSent ? (row.send_started_at ?? Date.now()) : null,
-        next_attempt_at: result.retryAt.get(attempts),
-        lease_until: null,
-        error_message: reason.slice(0, 1000),
-      },
+    result.change(row.id, {
+      status: 'queued',
+      attempts,
+      // Keep the mark only when Postmark may have the message; then the next try looks first.
+      send_started_at: mayHaveBeenSent ? (row.send_started_at ?? Date.now()) : null,
+      next_attempt_at: result.retryAt.get(attempts),
+      lease_until: null,
+      error_message: reason.slice(0, 1000),
     });
   }
 
+  /**
+   * Writes outcomes a few rows per transaction, each row's state with its notes and tags.
+   * SQLite has a single connection that a webhook needs too: small transactions, with a turn
+   * for waiting requests in between, keep webhook answers fast while a large batch is recorded.
+   */
   private async commit(outcomes: Outcomes): Promise<void> {
-    const { updates, notes, tags } = outcomes;
-    if (updates.length === 0 && notes.length === 0 && tags.length === 0) return;
-
-    await this.database.db.transaction().execute(async (trx) => {
-      await this.messages.updateEach(updates, trx);
-      await this.writes.addNotes(notes, trx);
-      await this.writes.addTags(tags, trx);
-    });
+    const rows = [...outcomes.rows];
+    for (let start = 0; start < rows.length; start += COMMIT_CHUNK) {
+      const chunk = rows.slice(start, start + COMMIT_CHUNK);
+      const changes = chunk.map(([id, row]) => ({ id, changes: row.changes }));
+      const notes = chunk.flatMap(([, row]) => row.notes);
+      const tags = chunk.flatMap(([, row]) => row.tags);
+      await this.database.db.transaction().execute(async (trx) => {
+        await this.messages.updateEach(changes, trx);
+        await this.writes.addNotes(notes, trx);
+        await this.writes.addTags(tags, trx);
+      });
+      await yieldToEventLoop();
+    }
   }
 
   /** Kommo could not be read: nothing was sent, so the rows wait without using up attempts. */
   private async postpone(rows: MessageRow[], error: unknown): Promise<void> {
-    const failure = error instanceof KommoError ? error : new KommoError('transient', String(error));
+    const failure =
+      error instanceof KommoError ? error : new KommoError('transient', String(error));
     const delay = failure.kind === 'blocked' ? 60_000 : backoffMs(2, this.config.RETRY_BASE_MS);
     this.logger.warn(`${rows.length} email(s) postponed: ${failure.message}`);
     await this.messages.updateMany(
       rows.map((row) => row.id),
-      { status: 'queued', next_attempt_at: Date.now() + delay, lease_until: null, error_message: failure.message },
+      {
+        status: 'queued',
+        next_attempt_at: Date.now() + delay,
+        lease_until: null,
+        error_message: failure.message,
+      },
     );
   }
 
@@ -341,6 +392,10 @@ export class SendBatchService {
       `Postmark refused ${row.template_alias} (ErrorCode ${error.errorCode ?? 'none'}): ${error.message}. ` +
         'Fix the Postmark server or the stage rule; affected emails are marked failed.',
     );
+  }
+
+  private failedNote(row: MessageRow, email: string, reason: string): NoteWrite {
+    return this.note(row, 'failed', { email, reason });
   }
 
   private note(row: MessageRow, key: NoteKey, vars: Record<string, string> = {}): NoteWrite {

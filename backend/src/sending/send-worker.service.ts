@@ -146,9 +146,10 @@ export class SendWorker implements OnApplicationBootstrap, BeforeApplicationShut
   }
 
   /**
-   * A crashed instance's rows come back once their lease runs out, so the lease is kept short
-   * and renewed while a slow batch (Kommo backoff, a stalled Postmark call) is still working on
-   * them; otherwise another instance could take rows that are being sent.
+   * A crashed instance's rows come back once their lease (WORKER_LEASE_MS) runs out. The lease
+   * is renewed while a slow batch (Kommo backoff, a stalled Postmark call) still works on its
+   * rows, so a short lease speeds up recovery without letting another instance take rows that
+   * are being sent.
    */
   private async whileLeased(rows: MessageRow[], leaseMs: number, work: () => Promise<void>) {
     const ids = rows.map((row) => row.id);
