@@ -115,3 +115,37 @@ describe('webhook bodies that cannot even be read', () => {
     expect(events).toEqual([expect.objectContaining({ record_type: 'invalid' })]);
   });
 });
+
+describe('a lead Kommo refuses to read', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp({ worker: false });
+  });
+
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('fails alone and does not hold back the rest of its batch', async () => {
+    const messages = t.app.get(MessagesRepository);
+    const base = { account: 'acmetravel', ruleId: null, source: 'admin' as const };
+    await messages.enqueue([
+      { ...base, leadId: -5, templateAlias: 'deal-won-confirmation', dedupeKey: 'bad-id' },
+      { ...base, leadId: 4410021, templateAlias: 'deal-won-confirmation', dedupeKey: 'good-id' },
+    ]);
+
+    await t.drain();
+
+    const rows = await t.database.db
+      .selectFrom('messages')
+      .select(['lead_id', 'status', 'error_code'])
+      .orderBy('lead_id')
+      .execute();
+    expect(rows).toEqual([
+      { lead_id: -5, status: 'failed', error_code: 'kommo_rejected' },
+      { lead_id: 4410021, status: 'sent', error_code: null },
+    ]);
+    expect(t.postmark.sent.map((email) => email.To)).toEqual(['marta.quiroga@example.com']);
+  });
+});

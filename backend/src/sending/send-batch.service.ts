@@ -121,6 +121,10 @@ export class SendBatchService {
         (await this.kommo.getContacts(contactIds)).map((contact) => [contact.id, contact]),
       );
     } catch (error) {
+      if (error instanceof KommoError && error.kind === 'permanent') {
+        await this.isolateRejected(pending, error);
+        return;
+      }
       await this.postpone(pending, error);
       return;
     }
@@ -368,6 +372,21 @@ export class SendBatchService {
   }
 
   /** Kommo could not be read: nothing was sent, so the rows wait without using up attempts. */
+  /**
+   * Kommo refused to read this batch (a 400: some id it will never accept). Retrying the
+   * batch would fail forever, so each row is tried alone and only the one Kommo refuses fails.
+   */
+  private async isolateRejected(rows: MessageRow[], error: KommoError): Promise<void> {
+    if (rows.length > 1) {
+      for (const row of rows) await this.process([row]);
+      return;
+    }
+
+    const rejected = new Outcomes();
+    this.finish(rejected, rows[0], 'failed', 'kommo_rejected', error.message);
+    await this.commit(rejected);
+  }
+
   private async postpone(rows: MessageRow[], error: unknown): Promise<void> {
     const failure =
       error instanceof KommoError ? error : new KommoError('transient', String(error));
