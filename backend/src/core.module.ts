@@ -24,6 +24,22 @@ import { EventsController } from './tracking/events.controller';
 import { TrackingService } from './tracking/tracking.service';
 import { WorkerHooksService } from './sending/worker-hooks.service';
 
+/** What the API modules use; the rest stays internal to the core. */
+const SHARED = [
+  MetricsService,
+  KommoAuthService,
+  KommoClient,
+  KommoWritesService,
+  PostmarkClient,
+  StageRulesService,
+  MessagesRepository,
+  LeadModelService,
+  SendWorker,
+  InboundService,
+  TrackingService,
+  StartupCheckService,
+];
+
 /**
  * Everything the service runs on: config, database, the Kommo and Postmark clients, the
  * outbox and worker, inbound replies and tracking. API modules import it.
@@ -36,36 +52,7 @@ import { WorkerHooksService } from './sending/worker-hooks.service';
     DatabaseModule,
   ],
   controllers: [KommoWebhookController, InboundController, EventsController, HealthController],
-  providers: [
-    MetricsService,
-    KommoAuthService,
-    KommoClient,
-    KommoWritesService,
-    PostmarkClient,
-    StageRulesService,
-    MessagesRepository,
-    LeadModelService,
-    StageIntakeService,
-    SendBatchService,
-    SendWorker,
-    StartupCheckService,
-    InboundService,
-    TrackingService,
-    WorkerHooksService,
-  ],
-  exports: [
-    MetricsService,
-    KommoAuthService,
-    KommoClient,
-    KommoWritesService,
-    PostmarkClient,
-    StageRulesService,
-    MessagesRepository,
-    LeadModelService,
-    SendWorker,
-    InboundService,
-    TrackingService,
-    StartupCheckService,
-  ],
+  providers: [...SHARED, StageIntakeService, SendBatchService, WorkerHooksService],
+  exports: SHARED,
 })
 export class CoreModule {}

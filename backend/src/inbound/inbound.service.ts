@@ -4,6 +4,7 @@ import { AppConfig } from '../config/app-config';
 import { maskEmail } from '../common/crypto';
 import { DatabaseService } from '../database/database.service';
 import { InboundRow } from '../database/schema';
+import { withoutNul } from '../database/text';
 import { KommoClient } from '../kommo/kommo.client';
 import { KommoWritesService, NOTE_MAX_CHARS } from '../kommo/kommo-writes.service';
 import { MessagesRepository } from '../sending/messages.repository';
@@ -307,11 +308,6 @@ function sizeOf(file: InboundAttachment): number {
   const padding = content.endsWith('==') ? 2 : content.endsWith('=') ? 1 : 0;
 
   return Math.max(0, Math.floor((content.length * 3) / 4) - padding);
-}
-
-/** PostgreSQL text cannot hold U+0000, which JSON lets a sender smuggle in as `\u0000`. */
-function withoutNul(text: string): string {
-  return text.replace(/\u0000/g, '\uFFFD');
 }
 
 function mailboxHashes(payload: InboundPayload): string[] {

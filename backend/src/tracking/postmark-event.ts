@@ -1,3 +1,4 @@
+import { withoutNul } from '../database/text';
 import { MessageStatus } from '@kp/shared';
 
 /** A Postmark event webhook, normalized at the edge. */
@@ -126,9 +127,4 @@ function detailOf(
   const text = withoutNul(parts.filter(Boolean).map(String).join(': '));
 
   return text ? text.slice(0, 500) : null;
-}
-
-/** PostgreSQL text cannot hold U+0000, which JSON lets a sender smuggle in as `\u0000`. */
-export function withoutNul(text: string): string {
-  return text.replace(/\u0000/g, '\uFFFD');
 }

@@ -4,12 +4,13 @@ import { AppConfig } from '../config/app-config';
 import { maskEmail } from '../common/crypto';
 import { DatabaseService } from '../database/database.service';
 import { MessageRow } from '../database/schema';
+import { withoutNul } from '../database/text';
 import { MetricsService } from '../health/metrics.service';
 import { KommoWritesService, NoteWrite, TagWrite } from '../kommo/kommo-writes.service';
 import { PostmarkClient } from '../postmark/postmark.client';
 import { MessagesRepository } from '../sending/messages.repository';
 import { NoteKey, noteText } from '../sending/notes';
-import { DeliveryEvent, statusOf, withoutNul } from './postmark-event';
+import { DeliveryEvent, statusOf } from './postmark-event';
 
 export interface EventOutcome {
   stored: boolean;
