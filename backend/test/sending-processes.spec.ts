@@ -13,6 +13,7 @@ import {
   DEFAULT_RULES,
   INBOUND_ADDRESS,
   KOMMO_TOKEN,
+  pendingWork,
   PIPELINE,
   POSTMARK_AUTH,
   PROPOSAL_STAGE,
@@ -171,22 +172,13 @@ function webhookFor(kommo: KommoSimulator, leadIds: number[]): string {
 
 /** Nothing left to do: every email has a final state and every note and tag is written. */
 async function isSettled(database: DatabaseService, expected: number): Promise<boolean> {
-  const open = await database.db
-    .selectFrom('messages')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('status', 'in', ['queued', 'sending'])
-    .executeTakeFirstOrThrow();
   const total = await database.db
     .selectFrom('messages')
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .executeTakeFirstOrThrow();
-  const writes = await database.db
-    .selectFrom('kommo_outbox')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('status', '=', 'pending')
-    .executeTakeFirstOrThrow();
+  const pending = await pendingWork(database);
 
-  return Number(total.n) === expected && Number(open.n) === 0 && Number(writes.n) === 0;
+  return Number(total.n) === expected && pending.emails === 0 && pending.kommoWrites === 0;
 }
 
 function expectExactlyOnce(sent: SentEmail[], notes: KommoSimulator['notes'], leadIds: number[]) {

@@ -113,28 +113,36 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   };
 }
 
+/** Rows still waiting, per queue: emails, Kommo writes and replies not yet matched. */
+export async function pendingWork(database: DatabaseService) {
+  const count = async (
+    table: 'messages' | 'kommo_outbox' | 'inbound_messages',
+    statuses: string[],
+  ) => {
+    const row = await database.db
+      .selectFrom(table)
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('status', 'in', statuses)
+      .executeTakeFirstOrThrow();
+
+    return Number(row.n);
+  };
+
+  return {
+    emails: await count('messages', ['queued', 'sending']),
+    kommoWrites: await count('kommo_outbox', ['pending']),
+    replies: await count('inbound_messages', ['received']),
+  };
+}
+
 /** Until nothing is queued: emails, notes and tags, and replies waiting to be matched. */
 async function drainAll(app: INestApplication): Promise<void> {
   const worker = app.get(SendWorker);
   const database = app.get(DatabaseService);
   for (let round = 0; round < 400; round += 1) {
     await worker.drain();
-    const queued = await database.db
-      .selectFrom('messages')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('status', 'in', ['queued', 'sending'])
-      .executeTakeFirstOrThrow();
-    const pending = await database.db
-      .selectFrom('kommo_outbox')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('status', '=', 'pending')
-      .executeTakeFirstOrThrow();
-    const replies = await database.db
-      .selectFrom('inbound_messages')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('status', '=', 'received')
-      .executeTakeFirstOrThrow();
-    if (Number(queued.n) === 0 && Number(pending.n) === 0 && Number(replies.n) === 0) return;
+    const pending = await pendingWork(database);
+    if (pending.emails + pending.kommoWrites + pending.replies === 0) return;
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
   throw new Error('the outbox did not drain');
