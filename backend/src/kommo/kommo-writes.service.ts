@@ -92,6 +92,9 @@ export class KommoWritesService {
     return rows.length;
   }
 
+  // TODO(notes-once): Kommo has no idempotency key, so a batch retried after a timeout that Kommo
+  // did apply writes its notes twice. Rare and harmless next to losing a note; a check of the
+  // lead's recent notes before a retry would close it.
   private async writeNotes(rows: OutboxRow[]): Promise<void> {
     for (let start = 0; start < rows.length; start += 50) {
       const batch = rows.slice(start, start + 50);

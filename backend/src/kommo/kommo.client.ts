@@ -47,6 +47,8 @@ export class KommoClient {
     private readonly metrics: MetricsService,
   ) {
     // Evenly spaced calls never put more than the limit into any rolling second.
+    // TODO(shared-limit): the limiter and the 403 block live in this process; with several
+    // instances, operators divide KOMMO_RATE_LIMIT between them (docs/operations.md).
     this.limiter = new Bottleneck({ minTime: Math.ceil(1000 / config.KOMMO_RATE_LIMIT) + 5 });
     this.http = axios.create({
       baseURL: `${config.kommoBaseUrl}/api/v4`,
