@@ -8,15 +8,11 @@ import { KommoSimulator, PostmarkSimulator, SentEmail } from '@kp/simulators';
 import { DatabaseService } from '../src/database/database.service';
 import { freshDatabaseSettings, TestDatabaseSettings, usingPostgres } from './support/database';
 import {
-  ADMIN_KEY,
-  APP_SECRET,
-  DEFAULT_RULES,
-  INBOUND_ADDRESS,
   KOMMO_TOKEN,
   pendingWork,
   PIPELINE,
-  POSTMARK_AUTH,
   PROPOSAL_STAGE,
+  serviceEnv,
   WEBHOOK_TOKEN,
 } from './support/app';
 
@@ -82,38 +78,21 @@ async function until(
   }
 }
 
-function serviceEnv(
+/** A child process gets only what it needs from our environment, plus the shared test env. */
+function childEnv(
   kommo: KommoSimulator,
   postmarkUrl: string,
   database: TestDatabaseSettings,
   extra: Record<string, string> = {},
 ): Record<string, string> {
-  return {
+  return serviceEnv(kommo.url, postmarkUrl, database, {
     PATH: process.env.PATH ?? '',
     NODE_ENV: 'production',
     HOST: '127.0.0.1',
-    KOMMO_SUBDOMAIN: 'acmetravel',
-    KOMMO_API_URL: kommo.url,
-    KOMMO_LONG_LIVED_TOKEN: KOMMO_TOKEN,
-    KOMMO_WEBHOOK_TOKEN: WEBHOOK_TOKEN,
-    POSTMARK_SERVER_TOKEN: 'postmark-test-token',
-    POSTMARK_API_URL: postmarkUrl,
-    POSTMARK_FROM: 'bookings@acmetravel.example',
-    POSTMARK_INBOUND_ADDRESS: INBOUND_ADDRESS,
-    POSTMARK_WEBHOOK_USER: POSTMARK_AUTH.user,
-    POSTMARK_WEBHOOK_PASSWORD: POSTMARK_AUTH.password,
-    ADMIN_API_KEY: ADMIN_KEY,
-    APP_SECRET,
-    STAGE_RULES: JSON.stringify(DEFAULT_RULES),
-    DATA_DIR: database.DATA_DIR,
-    ...(database.DATABASE_URL
-      ? { DATABASE_URL: database.DATABASE_URL, DATABASE_SCHEMA: database.DATABASE_SCHEMA! }
-      : {}),
-    RETRY_BASE_MS: '20',
     WORKER_POLL_MS: '50',
     LOG_LEVEL: 'info',
     ...extra,
-  };
+  });
 }
 
 async function startService(env: Record<string, string>, logDir: string, name: string) {
@@ -261,7 +240,7 @@ describe('the service as separate processes', () => {
     const leadIds = kommo.generateLeads(1000);
     // Postmark takes the first batch of 500, then never answers: the ambiguous case.
     postmark.setFaults({ rate: 1, kinds: ['timeout'], timeoutMs: 60_000, ambiguousTimeouts: true });
-    const env = serviceEnv(kommo, postmark.url, settings, {
+    const env = childEnv(kommo, postmark.url, settings, {
       WORKER_LEASE_MS: '2000',
       POSTMARK_TIMEOUT_MS: '30000',
     });
@@ -287,7 +266,7 @@ describe('the service as separate processes', () => {
     const leadIds = kommo.generateLeads(1000);
     const hole = await blackHole();
     try {
-      const env = serviceEnv(kommo, hole.url, settings, { WORKER_LEASE_MS: '2000' });
+      const env = childEnv(kommo, hole.url, settings, { WORKER_LEASE_MS: '2000' });
       const first = await start(env, 'first');
       await postWebhook(first, webhookFor(kommo, leadIds));
       await until('a batch on its way', () =>
@@ -316,7 +295,7 @@ describe('the service as separate processes', () => {
     async () => {
       const leadIds = kommo.generateLeads(1000);
       // Each instance has its own limiter; together they stay under Kommo's 7 a second.
-      const env = serviceEnv(kommo, postmark.url, settings, { KOMMO_RATE_LIMIT: '3' });
+      const env = childEnv(kommo, postmark.url, settings, { KOMMO_RATE_LIMIT: '3' });
       const [one, two] = await Promise.all([start(env, 'one'), start(env, 'two')]);
 
       // Ten webhooks of 100 leads, each delivered to both instances at once.

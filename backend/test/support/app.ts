@@ -6,7 +6,7 @@ import { AppConfig, loadConfig } from '../../src/config/app-config';
 import { DatabaseService } from '../../src/database/database.service';
 import { SendWorker } from '../../src/sending/send-worker.service';
 import { configureApp } from '../../src/setup';
-import { freshDatabaseSettings } from './database';
+import { freshDatabaseSettings, TestDatabaseSettings } from './database';
 
 export const WEBHOOK_TOKEN = 'kommo-webhook-token-for-tests';
 export const POSTMARK_AUTH = { user: 'postmark', password: 'webhook-password-for-tests' };
@@ -44,6 +44,39 @@ export interface TestAppOptions {
   worker?: boolean;
 }
 
+/**
+ * The environment of a service pointed at the simulators and a fresh database, as the test app
+ * and the child-process suites both start it.
+ */
+export function serviceEnv(
+  kommoUrl: string,
+  postmarkUrl: string,
+  database: TestDatabaseSettings,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    KOMMO_SUBDOMAIN: 'acmetravel',
+    KOMMO_API_URL: kommoUrl,
+    KOMMO_LONG_LIVED_TOKEN: KOMMO_TOKEN,
+    KOMMO_WEBHOOK_TOKEN: WEBHOOK_TOKEN,
+    POSTMARK_SERVER_TOKEN: 'postmark-test-token',
+    POSTMARK_API_URL: postmarkUrl,
+    POSTMARK_FROM: 'bookings@acmetravel.example',
+    POSTMARK_INBOUND_ADDRESS: INBOUND_ADDRESS,
+    POSTMARK_WEBHOOK_USER: POSTMARK_AUTH.user,
+    POSTMARK_WEBHOOK_PASSWORD: POSTMARK_AUTH.password,
+    ADMIN_API_KEY: ADMIN_KEY,
+    APP_SECRET,
+    STAGE_RULES: JSON.stringify(DEFAULT_RULES),
+    DATA_DIR: database.DATA_DIR,
+    ...(database.DATABASE_URL
+      ? { DATABASE_URL: database.DATABASE_URL, DATABASE_SCHEMA: database.DATABASE_SCHEMA! }
+      : {}),
+    RETRY_BASE_MS: '20',
+    ...extra,
+  };
+}
+
 /** Boots the real Nest app on 127.0.0.1 against fresh simulators and a fresh database. */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const kommo = options.kommo ?? new KommoSimulator({ accessToken: KOMMO_TOKEN });
@@ -54,34 +87,13 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   if (ownPostmark) await postmark.start();
   const databaseSettings = freshDatabaseSettings();
 
-  const env: Record<string, string> = {
-    KOMMO_SUBDOMAIN: 'acmetravel',
-    KOMMO_API_URL: kommo.url,
-    KOMMO_LONG_LIVED_TOKEN: KOMMO_TOKEN,
-    KOMMO_WEBHOOK_TOKEN: WEBHOOK_TOKEN,
+  const env = serviceEnv(kommo.url, postmark.url, databaseSettings, {
     KOMMO_CLIENT_SECRET: 'kommo-client-secret-for-tests',
-    POSTMARK_SERVER_TOKEN: 'postmark-test-token',
-    POSTMARK_API_URL: postmark.url,
-    POSTMARK_FROM: 'bookings@acmetravel.example',
-    POSTMARK_INBOUND_ADDRESS: INBOUND_ADDRESS,
-    POSTMARK_WEBHOOK_USER: POSTMARK_AUTH.user,
-    POSTMARK_WEBHOOK_PASSWORD: POSTMARK_AUTH.password,
-    ADMIN_API_KEY: ADMIN_KEY,
-    APP_SECRET,
-    STAGE_RULES: JSON.stringify(DEFAULT_RULES),
-    DATA_DIR: databaseSettings.DATA_DIR,
-    RETRY_BASE_MS: '20',
     WORKER_POLL_MS: '20',
     WORKER_ENABLED: options.worker === false ? 'false' : 'true',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-    ...(databaseSettings.DATABASE_URL
-      ? {
-          DATABASE_URL: databaseSettings.DATABASE_URL,
-          DATABASE_SCHEMA: databaseSettings.DATABASE_SCHEMA!,
-        }
-      : {}),
     ...options.env,
-  };
+  });
   const config = loadConfig(env);
 
   const moduleRef = await Test.createTestingModule({ imports: [AppModule] })

@@ -10,14 +10,14 @@ import {
   IsOptional,
   IsString,
   Matches,
-  Max,
   MaxLength,
   Min,
 } from 'class-validator';
+import { PageQuery } from './page.dto';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
-export class MessageListQuery {
+export class MessageListQuery extends PageQuery {
   @ApiPropertyOptional({ description: 'Only this Kommo lead' })
   @IsOptional()
   @Type(() => Number)
@@ -48,19 +48,6 @@ export class MessageListQuery {
   @IsOptional()
   @IsISO8601()
   to?: string;
-
-  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
-  @IsOptional()
-  @IsString()
-  cursor?: string;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit?: number;
 }
 
 export class MessageEventView implements MessageEventDto {
