@@ -101,9 +101,7 @@ export class PostmarkClient {
     }
   }
 
-  async getMessageDetails(
-    messageId: string,
-  ): Promise<{
+  async getMessageDetails(messageId: string): Promise<{
     status: string;
     events: Array<{ Type: string; ReceivedAt: string; Details?: Record<string, unknown> }>;
   }> {
